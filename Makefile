@@ -1,0 +1,31 @@
+# perfeval: two commands on a fresh machine. `make report` sets up and runs every notebook;
+# `make test` sets up and runs the whole test suite (unit tests, chart tests, notebooks).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-requirements
+
+.PHONY: setup report test lab lint clean
+
+setup: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the pinned requirements or the package metadata change.
+$(STAMP): requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+report: setup
+	$(PY) -m jupyter nbconvert --execute --to html --output-dir build notebooks/[0-9][0-9]_*.ipynb
+
+test: setup
+	$(PY) -m ruff check .
+	MPLBACKEND=Agg $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider
+
+lab: setup
+	$(PY) -m jupyter lab notebooks/
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,108 @@
+"""The exceptions perfeval raises for a user's mistake.
+
+Every error a person can fix derives from :class:`PerfevalError`, so a notebook or the
+command line can catch one class and show one clear line instead of a traceback from
+inside openpyxl or pandas. Workbook errors carry the place (file, sheet, Excel row,
+column header), what was found, what was expected and how to fix it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class PerfevalError(Exception):
+    """Base class of every error perfeval raises for bad input."""
+
+
+class WorkbookError(PerfevalError):
+    """A workbook that cannot be loaded as it is; the message says where and why."""
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        file: str | Path,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        found: Any = None,
+        expected: str | None = None,
+        fix: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.file = str(file)
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+        self.found = found
+        self.expected = expected
+        self.fix = fix
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        place = [f"文件 {self.file}"]
+        if self.sheet is not None:
+            place.append(f"工作表「{self.sheet}」")
+        if self.row is not None:
+            place.append(f"第 {self.row} 行")
+        if self.column is not None:
+            place.append(f"列「{self.column}」")
+        parts = [", ".join(place) + f": {self.problem}"]
+        if self.found is not None:
+            parts.append(f"found: {self.found!r}")
+        if self.expected is not None:
+            parts.append(f"expected: {self.expected}")
+        if self.fix is not None:
+            parts.append(f"fix: {self.fix}")
+        return "; ".join(parts)
+
+
+class NotAWorkbookError(WorkbookError):
+    """The file is missing, empty, or not an .xlsx workbook."""
+
+
+class MissingSheetError(WorkbookError):
+    """A required sheet is absent."""
+
+
+class MissingColumnError(WorkbookError):
+    """A required column header is absent from a sheet's first row."""
+
+
+class UnexpectedColumnError(WorkbookError):
+    """A header that the format does not know (typed wrongly, or an extra column)."""
+
+
+class CellTypeError(WorkbookError):
+    """A cell holds the wrong kind of value (text where a number belongs, or a blank required cell)."""
+
+
+class UnknownValueError(WorkbookError):
+    """A cell holds a value outside its allowed list (维度, 一级指标, 金额单位, ...)."""
+
+
+class DuplicateIdError(WorkbookError):
+    """The same 编号 appears twice in one sheet."""
+
+
+class TotalRowError(WorkbookError):
+    """The 预算 sheet has no 合计 row or more than one."""
+
+
+class NegativeAmountError(WorkbookError):
+    """An amount is below zero."""
+
+
+class MetaError(WorkbookError):
+    """A required 基本信息 field is missing or malformed (年度 not a year, ...)."""
+
+
+class ValueParseError(PerfevalError):
+    """An indicator value string that cannot be read at all."""
+
+    def __init__(self, text: object, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(f"cannot read indicator value {text!r}: {reason}")

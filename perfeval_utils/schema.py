@@ -1,0 +1,175 @@
+"""Every Chinese sheet name, column header and allowed value of the v1 workbook, in one place.
+
+The people who fill in a workbook read Chinese; the code reads English snake_case. This
+module is the only place where the two meet, so a renamed header is a one-line change and
+the documentation (docs/workbook-format.md) can be checked against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    """How a cell is read: what the loader accepts and what it produces."""
+
+    TEXT = "text"  # str, stripped; blank → None
+    AMOUNT = "amount"  # number ≥ 0 → Decimal; blank → None
+    RATE = "rate"  # percentage as printed (98.25 for 98.25 %), number or "98.25%" text → Decimal
+    COUNT = "count"  # whole number ≥ 0 → int
+    DECIMAL = "decimal"  # any number → Decimal (scores, 文中数据 values)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a sheet: its Chinese header, English name, how it is read."""
+
+    header: str
+    name: str
+    kind: Kind = Kind.TEXT
+    required: bool = False  # a blank cell is an error
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """One sheet of the workbook, its columns in the documented order."""
+
+    title: str
+    name: str
+    columns: tuple[Column, ...]
+    optional: bool = False
+    id_column: str | None = None  # English name of the column whose values must be unique
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+# ---- 基本信息 -------------------------------------------------------------------------
+
+META = Sheet(
+    "基本信息",
+    "meta",
+    (
+        Column("字段", "field", required=True),
+        Column("值", "value"),
+        Column("出处", "source"),  # optional third column: where the value is printed
+    ),
+    id_column="field",
+)
+META_OPTIONAL_HEADERS = frozenset({"出处"})
+
+#: 基本信息 字段 → Report.meta key. The first three are required.
+META_FIELDS: dict[str, str] = {
+    "部门": "department",
+    "年度": "year",
+    "金额单位": "amount_unit",
+    "报告类型": "report_kind",
+    "自评得分": "self_score",
+    "年末结转结余": "carryover",
+    "报告日期": "report_date",
+    "来源文件": "source_document",
+}
+META_REQUIRED = ("部门", "年度", "金额单位")
+AMOUNT_UNITS = ("万元", "元")
+REPORT_KINDS = ("部门整体支出", "项目支出")
+YEAR_RANGE = (1990, 2100)
+
+# ---- 预算 ----------------------------------------------------------------------------
+
+BUDGET = Sheet(
+    "预算",
+    "budget",
+    (
+        Column("维度", "dimension", required=True),
+        Column("项目", "item", required=True),
+        Column("预算数", "budget", Kind.AMOUNT),
+        Column("执行数", "executed", Kind.AMOUNT),
+        Column("上年执行数", "prior_executed", Kind.AMOUNT),
+        Column("报告执行率", "stated_rate", Kind.RATE),
+        Column("出处", "source"),
+    ),
+)
+TOTAL = "合计"
+#: Fixed 维度 values; any other non-blank text is a free-text dimension and is kept as written.
+BUDGET_DIMENSIONS = (TOTAL, "资金来源", "支出性质")
+
+# ---- 指标 ----------------------------------------------------------------------------
+
+KPIS = Sheet(
+    "指标",
+    "kpis",
+    (
+        Column("编号", "indicator_id", required=True),
+        Column("范围", "scope", required=True),
+        Column("一级指标", "category", required=True),
+        Column("二级指标", "subcategory"),
+        Column("指标名称", "name", required=True),
+        Column("预期值", "target_text"),
+        Column("实现值", "actual_text"),
+        Column("完成情况", "status_text"),
+        Column("分值", "weight", Kind.DECIMAL),
+        Column("得分", "score", Kind.DECIMAL),
+        Column("偏差原因", "reason"),
+        Column("出处", "source"),
+    ),
+    id_column="indicator_id",
+)
+DEPARTMENT_SCOPE = "部门整体"
+#: 一级指标 as written → normalised category. The suffix 指标 is optional.
+CATEGORIES = ("产出", "效益", "满意度", "成本")
+
+# ---- 任务 ----------------------------------------------------------------------------
+
+TASKS = Sheet(
+    "任务",
+    "tasks",
+    (
+        Column("编号", "task_id", required=True),
+        Column("任务名称", "name", required=True),
+        Column("实施单位", "implementer"),
+        Column("资金", "amount", Kind.AMOUNT),
+        Column("报告指标数", "stated_indicators", Kind.COUNT),
+        Column("报告达标数", "stated_met", Kind.COUNT),
+        Column("出处", "source"),
+    ),
+    optional=True,
+    id_column="task_id",
+)
+
+# ---- 文中数据 -------------------------------------------------------------------------
+
+CLAIMS = Sheet(
+    "文中数据",
+    "claims",
+    (
+        Column("编号", "claim_id", required=True),
+        Column("章节", "section"),
+        Column("事项", "item", required=True),
+        Column("数值", "value", Kind.DECIMAL, required=True),
+        Column("单位", "unit"),
+        Column("出处", "source"),
+    ),
+    optional=True,
+    id_column="claim_id",
+)
+
+#: 文中数据 事项 that state a count of indicators: ``指标计数:<范围>:<口径>``, where 范围 is
+#: 部门整体 or a task 编号 and 口径 is one of COUNT_KINDS. See docs/workbook-format.md.
+COUNT_PREFIX = "指标计数"
+COUNT_KINDS = ("合计", "产出", "效益", "满意度", "成本", "已完成", "未完成")
+
+SHEETS: tuple[Sheet, ...] = (META, BUDGET, KPIS, TASKS, CLAIMS)
+
+
+def normalise_category(text: str) -> str | None:
+    """产出指标 → 产出; None when the text is not one of the four categories."""
+    core = text.strip()
+    if core.endswith("指标"):
+        core = core[: -len("指标")]
+    return core if core in CATEGORIES else None
