@@ -1,0 +1,31 @@
+"""Charts for review meetings: Chinese-capable fonts, one house style, reproducible export.
+
+Typical use::
+
+    import matplotlib.pyplot as plt
+    from perfeval_utils.charts import COLOURS, apply_style, save_figure
+
+    apply_style()
+    fig, ax = plt.subplots()
+    ax.bar(["预算", "执行"], [120, 96], color=[COLOURS["budget"], COLOURS["executed"]])
+    ax.set_ylabel("金额（万元）")
+    save_figure(fig, "out/执行情况")
+    plt.close(fig)
+
+This package imports matplotlib but never chooses a backend, so Jupyter keeps its inline
+backend; scripts and tests set ``MPLBACKEND=Agg`` (or ``matplotlib.use("Agg")``).
+``import perfeval_utils`` alone does not import this package, hence not matplotlib.
+"""
+
+from perfeval_utils.charts.export import save_figure
+from perfeval_utils.charts.fonts import CJKFontMissingError, register_cjk_font
+from perfeval_utils.charts.style import COLOURS, apply_style, house_style
+
+__all__ = [
+    "COLOURS",
+    "CJKFontMissingError",
+    "apply_style",
+    "house_style",
+    "register_cjk_font",
+    "save_figure",
+]
