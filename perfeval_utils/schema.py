@@ -74,10 +74,12 @@ META_FIELDS: dict[str, str] = {
     "年末结转结余": "carryover",
     "报告日期": "report_date",
     "来源文件": "source_document",
+    "预算执行率分值": "execution_weight",
+    "预算执行率得分": "execution_score",
 }
 META_REQUIRED = ("部门", "年度", "金额单位")
 AMOUNT_UNITS = ("万元", "元")
-REPORT_KINDS = ("部门整体支出", "项目支出")
+REPORT_KINDS = ("部门整体支出", "项目支出", "部门决算")
 YEAR_RANGE = (1990, 2100)
 
 # ---- 预算 ----------------------------------------------------------------------------
@@ -121,8 +123,9 @@ KPIS = Sheet(
     id_column="indicator_id",
 )
 DEPARTMENT_SCOPE = "部门整体"
-#: 一级指标 as written → normalised category. The suffix 指标 is optional.
-CATEGORIES = ("产出", "效益", "满意度", "成本")
+#: 一级指标, normalised (the suffix 指标 is optional). 投入 and 过程 are the first two levels of
+#: the older 部门整体支出 framework (投入/过程/产出/效益) that Hunan forms still print.
+CATEGORIES = ("产出", "效益", "满意度", "成本", "投入", "过程")
 
 # ---- 任务 ----------------------------------------------------------------------------
 

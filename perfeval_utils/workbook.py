@@ -535,6 +535,8 @@ _META_READERS: dict[str, Callable[[Cell, _Place], Any]] = {
     "carryover": _meta_number(Kind.AMOUNT),
     "report_date": _meta_date,
     "source_document": _meta_text,
+    "execution_weight": _meta_number(Kind.DECIMAL),
+    "execution_score": _meta_number(Kind.DECIMAL),
 }
 
 

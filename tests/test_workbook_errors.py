@@ -75,7 +75,7 @@ CELL_CASES = [
     ("count-not-whole", setting("任务", 3, 4, 5.5), CellTypeError, "任务", 3, "报告指标数", "5.5"),
     ("claim-value-text", setting("文中数据", 3, 3, "6253万元"), CellTypeError, "文中数据", 3, "数值", "6253万元"),
     ("blank-indicator-name", setting("指标", 2, 4, None), CellTypeError, "指标", 2, "指标名称", None),
-    ("unknown-category", setting("指标", 3, 2, "过程"), UnknownValueError, "指标", 3, "一级指标", "过程"),
+    ("unknown-category", setting("指标", 3, 2, "效果指标"), UnknownValueError, "指标", 3, "一级指标", "效果指标"),
     ("misspelt-dimension", setting("预算", 3, 0, "资金来原"), UnknownValueError, "预算", 3, "维度", "资金来原"),
     ("unknown-scope", setting("指标", 4, 1, "任务9"), UnknownValueError, "指标", 4, "范围", "任务9"),
     ("malformed-count-item", setting("文中数据", 2, 2, "指标计数:部门整体:全部"), UnknownValueError,
