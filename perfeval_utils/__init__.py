@@ -4,7 +4,8 @@ The few names a notebook needs are re-exported here; charts live in
 ``perfeval_utils.charts`` so that importing the package does not import matplotlib.
 """
 
-from perfeval_utils.errors import PerfevalError, WorkbookError
+from perfeval_utils.errors import PerfevalError, ValueParseError, WorkbookError
+from perfeval_utils.values import Measure, parse_value
 from perfeval_utils.workbook import Report, load_report
 
-__all__ = ["PerfevalError", "Report", "WorkbookError", "load_report"]
+__all__ = ["Measure", "PerfevalError", "Report", "ValueParseError", "WorkbookError", "load_report", "parse_value"]
