@@ -240,3 +240,19 @@ def shortfall_sentences(report: Report) -> str:
             f"差 {row.gap} {unit}，完成率 {completion}。原因：{reason}"
         )
     return "\n".join(lines)
+
+
+def status_agreement(parts: pd.DataFrame) -> str:
+    """How many parts' computed status agrees with the printed 完成情况, and which do not."""
+    both = parts[parts["met"].notna() & parts["stated_met"].notna()]
+    disagree = both[both["met"] != both["stated_met"]]
+    undecided = parts[parts["met"].isna()]
+    lines = [f"共 {len(parts)} 个指标部分：计算结果与报告完成情况一致 {len(both) - len(disagree)} 个，"
+             f"不一致 {len(disagree)} 个，无法判定或报告未列 {len(parts) - len(both)} 个"]
+    for row in disagree.itertuples(index=False):
+        said = "已完成" if row.stated_met else "未完成"
+        computed = "达到" if row.met else "未达到"
+        lines.append(f"不一致：指标{row.indicator_id}「{row.name}」报告称{said}，按数值{computed}目标")
+    for row in undecided.itertuples(index=False):
+        lines.append(f"需复核：指标{row.indicator_id}「{row.name}」：{row.review}")
+    return "\n".join(lines)

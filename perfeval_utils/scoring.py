@@ -188,3 +188,19 @@ def summary(result: ScoreResult) -> str:
         lines.append("报告未列自评得分")
     lines.extend(f"注：{note}" for note in result.notes)
     return "\n".join(lines)
+
+
+def weights_statement(report: Report) -> str:
+    """Say plainly whether the workbook publishes the weights needed to reproduce the stated score."""
+    weights = [w for w in report.kpis["weight"] if w is not None and not pd.isna(w)]
+    scores = [s for s in report.kpis["score"] if s is not None and not pd.isna(s)]
+    n = len(report.kpis)
+    if n and len(weights) == n:
+        published = f"报告列出了全部 {n} 个指标的分值"
+        published += f"和 {len(scores)} 个指标的得分" if scores else "，未列各指标得分"
+        return published + "：重算按报告的分值进行，可逐项核对。"
+    return (
+        f"报告未列出指标分值（{n} 个指标中列出 {len(weights)} 个）"
+        + ("，也未列各指标得分" if not scores else f"，列出 {len(scores)} 个得分")
+        + "：重算只能按默认评分规则进行，无法精确复现报告的自评得分；差异如实列出，不调权重去凑。"
+    )

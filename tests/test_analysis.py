@@ -246,3 +246,52 @@ def test_missing_category_is_said(tmp_path: Path) -> None:
 )
 def test_grade_bands(total: str, expected: str) -> None:
     assert grade(D(total)) == expected
+
+
+# ---- the sentences notebooks print ------------------------------------------------------
+
+
+def test_execution_summary_sentence(seed: Report) -> None:
+    from perfeval_utils.budget import execution_summary
+
+    assert execution_summary(seed) == (
+        "预算数 1415.43 万元，执行数 1390.69 万元，重算执行率 98.2521%；报告执行率 98.25%，按报告精度一致")
+
+
+def test_dimension_sums_show_the_nature_split_adds_to_the_budget(seed: Report) -> None:
+    from perfeval_utils.budget import dimension_sums
+
+    sums = dimension_sums(seed).set_index("dimension")
+    assert sums.loc["支出性质", "executed_sum"] == D("1415.43")  # 1319.92 + 95.51, the budget, not 1390.69
+    assert sums.loc["资金来源", "executed_sum"] == D("1390.69")
+    assert sums.loc["资金来源", "budget_sum"] is None and sums.loc["资金来源", "budget_blank"] == 4
+
+
+def test_shortfall_sentences_quote_gap_and_reason(seed: Report) -> None:
+    from perfeval_utils.indicators import shortfall_sentences
+
+    lines = shortfall_sentences(seed).split("\n")
+    assert lines[0].startswith("指标3「劳模疗养参加数量」：预期 46 名，实现 37 名，差 9 名，完成率 80.43%")
+    assert "差 1500 元，完成率 99.35%" in lines[1] and "李比" in lines[1]
+
+
+def test_status_agreement_counts_and_names_disagreements(tmp_path: Path, seed: Report) -> None:
+    from perfeval_utils.indicators import status_agreement
+
+    expected = "共 11 个指标部分：计算结果与报告完成情况一致 11 个，不一致 0 个"
+    assert status_agreement(indicators(seed)).startswith(expected)
+    report = kpi_workbook(tmp_path, [("产出", "10 场", "8 场", "已完成"), ("效益", "有效改善", "较好", "已完成")])
+    text = status_agreement(indicators(report))
+    assert "不一致 1 个" in text and "指标1「指标1」报告称已完成，按数值未达到目标" in text
+    assert "需复核：指标2" in text
+
+
+def test_weights_statement(tmp_path: Path, seed: Report) -> None:
+    from perfeval_utils.scoring import weights_statement
+
+    assert weights_statement(seed).startswith("报告未列出指标分值（10 个指标中列出 0 个），也未列各指标得分")
+    sheets = valid_sheets()
+    for row, weight in zip(sheets["指标"][1:], (40, 40, 10), strict=True):
+        row[8] = weight
+    report = load_report(write_workbook(tmp_path / "weights.xlsx", sheets))
+    assert weights_statement(report).startswith("报告列出了全部 3 个指标的分值和 1 个指标的得分")
