@@ -231,14 +231,17 @@ def shortfall_sentences(report: Report) -> str:
     if frame.empty:
         return "无未完成指标"
     lines = []
+    texts = report.kpis.set_index("indicator_id")[["target_text", "actual_text"]]
     for row in frame.itertuples(index=False):
         unit = row.unit or ""
         completion = "无法计算" if row.completion is None else f"{row.completion}%"
         reason = row.reason if isinstance(row.reason, str) else "报告未说明原因"
-        lines.append(
-            f"指标{row.indicator_id}「{row.name}」：预期 {row.target} {unit}，实现 {row.actual} {unit}，"
-            f"差 {row.gap} {unit}，完成率 {completion}。原因：{reason}"
-        )
+        if row.target is None or row.actual is None or row.gap is None:  # qualitative: quote the texts
+            target_text, actual_text = texts.loc[row.indicator_id]
+            comparison = f"预期「{target_text}」，实现「{actual_text}」"
+        else:
+            comparison = f"预期 {row.target} {unit}，实现 {row.actual} {unit}，差 {row.gap} {unit}"
+        lines.append(f"指标{row.indicator_id}「{row.name}」：{comparison}，完成率 {completion}。原因：{reason}")
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ from perfeval_utils.workbook import Report
 
 HUNDRED = Fraction(100)
 EXECUTION_LINE = "预算执行率"
+NOT_GRADED = "不评级"
 #: Decimals shown in the score table; totals are computed exactly (fractions) before rounding.
 TABLE_PLACES = "0.0001"
 
@@ -94,13 +95,20 @@ def _weights(report: Report, per_indicator: pd.DataFrame, rubric: Rubric) -> tup
     if any(w is not None and not pd.isna(w) for w in stated.values()):
         notes.append("部分指标有分值、部分没有：分值不全，改用评分规则的平均分配")
     counts = per_indicator["category"].value_counts()
+    scale = Fraction(1)
+    stated_execution = report.meta.get("execution_weight")
+    category_total = sum((Fraction(p) for p in rubric.category_points.values()), Fraction(0))
+    if stated_execution is not None and Fraction(stated_execution) != Fraction(rubric.execution_points):
+        scale = (HUNDRED - Fraction(stated_execution)) / category_total
+        remaining = _decimal(HUNDRED - Fraction(stated_execution), "0.01")
+        notes.append(f"报告给预算执行率 {stated_execution} 分：评分规则的类别分值按比例缩放到 {remaining} 分")
     weights: dict[str, Fraction] = {}
     for indicator_id, category in zip(per_indicator["indicator_id"], per_indicator["category"], strict=True):
         points = rubric.category_points.get(category)
         if points is None:
             notes.append(f"指标 {indicator_id} 的一级指标「{category}」在评分规则中没有分值，计 0 分")
             points = Decimal(0)
-        weights[indicator_id] = Fraction(points) / int(counts[category])
+        weights[indicator_id] = Fraction(points) * scale / int(counts[category])
     missing = [c for c in rubric.category_points if c not in set(per_indicator["category"])]
     if missing:
         notes.append(f"没有 {'、'.join(missing)} 指标：这些类别的分值无人可得，满分不足 100")
@@ -108,7 +116,11 @@ def _weights(report: Report, per_indicator: pd.DataFrame, rubric: Rubric) -> tup
 
 
 def score(report: Report, rubric: Rubric | None = None) -> ScoreResult:
-    """Score each indicator and the execution rate, total them, grade, and compare with 自评得分."""
+    """Score each indicator and the execution rate, total them, grade, and compare with 自评得分.
+
+    A workbook without indicators (a 决算 page) has nothing to score: its grade is
+    :data:`NOT_GRADED` and the notes say why.
+    """
     rubric = rubric or DEFAULT_RUBRIC
     parts = indicators(report)
     per_indicator = (
@@ -155,6 +167,9 @@ def score(report: Report, rubric: Rubric | None = None) -> ScoreResult:
     table = pd.DataFrame(rows, columns=["line", "category", "weight", "completion", "score", "stated_score"])
     total = _decimal(points_total, "0.0001")
     stated = report.meta.get("self_score")
+    if report.kpis.empty:
+        notes.insert(0, "工作簿没有绩效指标：得分与等级无从重算")
+        return ScoreResult(table, total, NOT_GRADED, stated, weights_source, tuple(notes), exact)
     return ScoreResult(table, total, grade(total, rubric), stated, weights_source, tuple(notes), exact)
 
 
@@ -181,6 +196,10 @@ def by_category(result: ScoreResult) -> pd.DataFrame:
 
 def summary(result: ScoreResult) -> str:
     """The total, grade and the comparison with the stated score, in plain text (two decimals)."""
+    if result.grade == NOT_GRADED:
+        lines = [f"不重算得分：{result.notes[0]}"]
+        lines.append("报告未列自评得分" if result.stated is None else f"报告自评得分 {result.stated} 分")
+        return "\n".join(lines)
     lines = [f"重算得分 {_show(result.total)} 分，等级 {result.grade}（权重来源：{result.weights_source}）"]
     if result.stated is not None:
         lines.append(f"报告自评得分 {result.stated} 分；差 {_show(result.difference or Decimal(0))} 分")

@@ -295,3 +295,31 @@ def test_weights_statement(tmp_path: Path, seed: Report) -> None:
         row[8] = weight
     report = load_report(write_workbook(tmp_path / "weights.xlsx", sheets))
     assert weights_statement(report).startswith("报告列出了全部 3 个指标的分值和 1 个指标的得分")
+
+
+def test_stated_execution_points_rescale_the_rubric(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    sheets["基本信息"].append(["预算执行率分值", 20, None])
+    result = score(load_report(write_workbook(tmp_path / "twenty.xlsx", sheets)))
+    weights = result.table.set_index("category")["weight"]
+    # 产出 50 × 80/90 = 44.4444 over two indicators; 满意度 10 × 80/90 = 8.8889; 执行率 20
+    assert list(result.table["weight"]) == [D("22.2222"), D("22.2222"), D("8.8889"), D(20)]
+    assert weights["预算执行率"] == D(20)
+    assert any("缩放到 80.00 分" in note for note in result.notes)
+
+
+def test_a_workbook_without_indicators_is_not_graded(tmp_path: Path) -> None:
+    from perfeval_utils.scoring import NOT_GRADED
+
+    sheets = valid_sheets()
+    sheets["指标"] = sheets["指标"][:1]
+    result = score(load_report(write_workbook(tmp_path / "none.xlsx", sheets)))
+    assert result.grade == NOT_GRADED
+    assert summary(result).startswith("不重算得分：工作簿没有绩效指标")
+
+
+def test_qualitative_shortfall_quotes_the_texts(tmp_path: Path) -> None:
+    from perfeval_utils.indicators import shortfall_sentences
+
+    report = kpi_workbook(tmp_path, [("效益", "100%", "无", "未完成")])
+    assert shortfall_sentences(report) == "指标1「指标1」：预期「100%」，实现「无」，完成率 0.00%。原因：报告未说明原因"
