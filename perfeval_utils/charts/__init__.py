@@ -18,14 +18,26 @@ backend; scripts and tests set ``MPLBACKEND=Agg`` (or ``matplotlib.use("Agg")``)
 """
 
 from perfeval_utils.charts.export import save_figure
+from perfeval_utils.charts.figures import (
+    all_figures,
+    budget_execution_figure,
+    kpi_completion_figure,
+    score_figure,
+    shortfalls_figure,
+)
 from perfeval_utils.charts.fonts import CJKFontMissingError, register_cjk_font
 from perfeval_utils.charts.style import COLOURS, apply_style, house_style
 
 __all__ = [
     "COLOURS",
     "CJKFontMissingError",
+    "all_figures",
     "apply_style",
+    "budget_execution_figure",
     "house_style",
+    "kpi_completion_figure",
     "register_cjk_font",
     "save_figure",
+    "score_figure",
+    "shortfalls_figure",
 ]
