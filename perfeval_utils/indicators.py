@@ -219,7 +219,8 @@ def target_flags(report: Report, threshold: Decimal | int | str = OVER_ACHIEVEME
     """Parts completed above ``threshold`` percent: the target was probably set too low."""
     limit = Decimal(str(threshold))
     parts = indicators(report)
-    over = parts[[c is not None and c > limit for c in parts["completion"]]]
+    mask = pd.Series([c is not None and c > limit for c in parts["completion"]], index=parts.index, dtype=bool)
+    over = parts[mask]
     frame = over[["indicator_id", "part", "name", "label", "target", "actual", "unit", "completion", "source"]].copy()
     frame["flag"] = f"完成率超过 {limit}%：目标可能定得偏低"
     return frame.reset_index(drop=True)

@@ -323,3 +323,12 @@ def test_qualitative_shortfall_quotes_the_texts(tmp_path: Path) -> None:
 
     report = kpi_workbook(tmp_path, [("效益", "100%", "无", "未完成")])
     assert shortfall_sentences(report) == "指标1「指标1」：预期「100%」，实现「无」，完成率 0.00%。原因：报告未说明原因"
+
+
+def test_a_workbook_without_indicators_gives_empty_frames(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    sheets["指标"] = sheets["指标"][:1]
+    report = load_report(write_workbook(tmp_path / "none.xlsx", sheets))
+    assert indicators(report).empty and shortfalls(report).empty
+    flags = target_flags(report)
+    assert flags.empty and "completion" in flags.columns
