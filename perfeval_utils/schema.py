@@ -167,7 +167,24 @@ CLAIMS = Sheet(
 COUNT_PREFIX = "指标计数"
 COUNT_KINDS = ("合计", "产出", "效益", "满意度", "成本", "已完成", "未完成")
 
-SHEETS: tuple[Sheet, ...] = (META, BUDGET, KPIS, TASKS, CLAIMS)
+# ---- 核对 -------------------------------------------------------------------------------
+
+RULES = Sheet(
+    "核对",
+    "rules",
+    (
+        Column("编号", "rule_id", required=True),
+        Column("说明", "description", required=True),
+        Column("左式", "left", required=True),
+        Column("右式", "right", required=True),
+        Column("容差", "tolerance"),  # text: a number with its unit, e.g. 0.01万元; blank = exact
+        Column("出处", "source"),
+    ),
+    optional=True,
+    id_column="rule_id",
+)
+
+SHEETS: tuple[Sheet, ...] = (META, BUDGET, KPIS, TASKS, CLAIMS, RULES)
 
 
 def normalise_category(text: str) -> str | None:

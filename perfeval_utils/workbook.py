@@ -56,6 +56,7 @@ class Report:
     kpis: pd.DataFrame
     tasks: pd.DataFrame
     claims: pd.DataFrame
+    rules: pd.DataFrame
     meta_sources: dict[str, str | None] = field(default_factory=dict)
 
     @property
@@ -559,7 +560,9 @@ def load_report(path: str | Path) -> Report:
         claims = _read_sheet(book, schema.CLAIMS, path)
         _refuse_duplicates(claims, schema.CLAIMS, path)
         claims = _validate_claims(claims, task_ids, path)
+        rules = _read_sheet(book, schema.RULES, path)
+        _refuse_duplicates(rules, schema.RULES, path)
     finally:
         book.close()
-    return Report(path, meta, budget, kpis, tasks, claims, meta_sources)
+    return Report(path, meta, budget, kpis, tasks, claims, rules, meta_sources)
 
