@@ -76,10 +76,12 @@ META_FIELDS: dict[str, str] = {
     "来源文件": "source_document",
     "预算执行率分值": "execution_weight",
     "预算执行率得分": "execution_score",
+    "自评等级": "self_grade",
 }
 META_REQUIRED = ("部门", "年度", "金额单位")
 AMOUNT_UNITS = ("万元", "元")
 REPORT_KINDS = ("部门整体支出", "项目支出", "部门决算")
+GRADES = ("优", "良", "中", "差")
 YEAR_RANGE = (1990, 2100)
 
 # ---- 预算 ----------------------------------------------------------------------------

@@ -505,6 +505,13 @@ def _meta_kind(value: Cell, place: _Place) -> str:
     return text
 
 
+def _meta_grade(value: Cell, place: _Place) -> str:
+    text = _as_text(value).removesuffix("级").removesuffix("等")
+    if text not in schema.GRADES:
+        raise place.error(UnknownValueError, "unknown 自评等级", found=value, expected=" / ".join(schema.GRADES))
+    return text
+
+
 def _meta_number(kind: Kind) -> Callable[[Cell, _Place], Decimal]:
     def read(value: Cell, place: _Place) -> Decimal:
         return _convert(value, Column(place.column, place.column, kind), place)
@@ -538,6 +545,7 @@ _META_READERS: dict[str, Callable[[Cell, _Place], Any]] = {
     "source_document": _meta_text,
     "execution_weight": _meta_number(Kind.DECIMAL),
     "execution_score": _meta_number(Kind.DECIMAL),
+    "self_grade": _meta_grade,
 }
 
 
