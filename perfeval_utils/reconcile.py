@@ -535,3 +535,48 @@ def tally(checks: pd.DataFrame) -> str:
     for kind, row in table.iterrows():
         lines.append(f"  {kind}: " + "，".join(f"{k} {v}" for k, v in row.items() if v))
     return "\n".join(lines)
+
+
+def stated_figures(report: Report) -> pd.DataFrame:
+    """Every number the workbook records as stated, with where it is printed: the auditor's inventory.
+
+    One row per figure: sheet, item, value, unit, source. KPI value texts count each number they
+    contain (宣传报道 605 篇，阅读总量 430426 人次 is two figures).
+    """
+    from perfeval_utils.values import parse_value
+
+    unit = report.amount_unit
+    rows: list[tuple[str, str, Decimal, str | None, str | None]] = []
+    for key, value in report.meta.items():
+        if isinstance(value, Decimal | int) and not isinstance(value, bool):
+            label = {v: k for k, v in schema.META_FIELDS.items()}.get(key, key)
+            rows.append(("基本信息", label, Decimal(value), unit if key == "carryover" else None,
+                         report.meta_sources.get(key)))
+    headers = {c.name: c.header for c in schema.BUDGET.columns}
+    for line in report.budget.itertuples(index=False):
+        for column in ("budget", "executed", "prior_executed", "stated_rate"):
+            value = getattr(line, column)
+            if value is not None:
+                rows.append(("预算", f"{line.dimension}/{line.item} {headers[column]}", value,
+                             "%" if column == "stated_rate" else unit, line.source))
+    for kpi in report.kpis.itertuples(index=False):
+        for column, label in (("target_text", "预期值"), ("actual_text", "实现值"), ("weight", "分值"),
+                              ("score", "得分")):
+            value = getattr(kpi, column)
+            if isinstance(value, str):
+                for measure in parse_value(value):
+                    if measure.value is not None:
+                        rows.append(("指标", f"{kpi.indicator_id} {kpi.name} {label}", measure.value, measure.unit,
+                                     kpi.source))
+            elif isinstance(value, Decimal):
+                rows.append(("指标", f"{kpi.indicator_id} {kpi.name} {label}", value, "分", kpi.source))
+    for task in report.tasks.itertuples(index=False):
+        for column, label, task_unit in (("amount", "资金", unit), ("stated_indicators", "报告指标数", "个"),
+                                         ("stated_met", "报告达标数", "个")):
+            value = getattr(task, column)
+            if value is not None and not pd.isna(value):
+                rows.append(("任务", f"{task.task_id} {task.name} {label}", Decimal(int(value)) if column != "amount"
+                             else value, task_unit, task.source))
+    for claim in report.claims.itertuples(index=False):
+        rows.append(("文中数据", f"{claim.claim_id} {claim.item}", claim.value, claim.unit, claim.source))
+    return pd.DataFrame(rows, columns=["sheet", "item", "value", "unit", "source"])

@@ -299,3 +299,14 @@ def test_working_paper_has_checks_findings_and_highlighting(tmp_path: Path) -> N
     found = book["发现"]
     assert found.max_row == 1 + 4
     assert found["C2"].value.startswith("支出性质各项执行数之和为 1415.43 万元")
+
+
+def test_stated_figures_inventory() -> None:
+    from perfeval_utils.reconcile import stated_figures
+
+    figures = stated_figures(load_report(SEED))
+    counts = figures.groupby("sheet").size().to_dict()
+    # 预算: 2 on 合计 + rate, 4 fund sources, 2 natures = 9; 指标: 10 rows × 2 texts, 8 has 2 numbers each = 22
+    assert counts == {"基本信息": 3, "预算": 9, "指标": 22, "任务": 6, "文中数据": 67}
+    row = figures[figures["item"] == "2 劳模慰问金发放数量 实现值"].iloc[0]
+    assert (row["value"], row["unit"]) == (D(230500), "元") and "第59行" in row["source"]
