@@ -29,7 +29,7 @@ def test_notebook_runs_on_another_workbook(notebook: Path, workbook: Path, tmp_p
     papermill.execute_notebook(
         str(notebook),
         str(out),
-        parameters={"data_path": str(workbook), "department": None, "year": None},
+        parameters={"data_path": str(workbook), "department": None, "year": None, "out_dir": str(tmp_path)},
         cwd=str(notebook.parent),
         kernel_name="python3",
         progress_bar=False,
