@@ -471,7 +471,11 @@ def unit_checks(report: Report) -> list[Check]:
 
 
 def rule_checks(report: Report) -> list[Check]:
-    """The auditor's own rules from the 核对 sheet, evaluated by the rule engine (never eval)."""
+    """The auditor's own rules from the 核对 sheet, evaluated by the rule engine (never eval).
+
+    ``stated`` is the right side (the figure the rule checks), ``computed`` the left side, both in
+    the left side's unit; a rule that cannot be evaluated fails with the engine's message.
+    """
     if report.rules.empty:
         return []
     from perfeval_utils import rules
@@ -479,19 +483,19 @@ def rule_checks(report: Report) -> list[Check]:
     checks = []
     for outcome in rules.check_rules(report):
         sources = _src(*rules.sources_of(report, outcome.references))
-        if outcome.error:
-            checks.append(Check("rule", f"{outcome.rule_id} {outcome.description}", None, None, None, "", False,
+        name = f"{outcome.rule_id} {outcome.description}"
+        if outcome.error or outcome.left is None or outcome.right is None:
+            checks.append(Check("rule", name, None, None, None, "", False,
                                 f"核对规则 {outcome.rule_id} 无法计算：{outcome.error}", sources))
             continue
-        unit = outcome.left.unit_text if hasattr(outcome.left, "unit_text") else None
-        left = outcome.left.in_unit(unit) if unit else Decimal(str(outcome.left))
-        right = outcome.right.in_unit(unit) if unit else None
-        tolerance = "精确相等" if outcome.tolerance is None else f"容差 {outcome.tolerance}"
-        checks.append(Check("rule", f"{outcome.rule_id} {outcome.description}", right, left, unit, tolerance,
-                            outcome.ok, None if outcome.ok else
-                            f"{outcome.description}：左式 {outcome.left}，右式 {outcome.right}，"
-                            f"差 {outcome.difference}。",
-                            sources))
+        unit = outcome.left.unit
+        tolerance = EXACT if outcome.tolerance is None else f"容差 {outcome.tolerance.display()}"
+        finding = None if outcome.ok else (
+            f"{outcome.description}：{outcome.left_text} = {outcome.left.display()}，"
+            f"{outcome.right_text} = {outcome.right.display()}，"
+            f"差 {outcome.difference.display() if outcome.difference is not None else '无法计算'}。")
+        checks.append(Check("rule", name, outcome.right.in_unit(unit), outcome.left.in_unit(unit),
+                            outcome.left.unit_text or None, tolerance, outcome.ok, finding, sources))
     return checks
 
 

@@ -262,15 +262,18 @@ def test_equal_money_in_two_units_is_noted(tmp_path: Path) -> None:
 def test_seed_findings() -> None:
     checks = reconcile(load_report(SEED))
     failed = findings(checks)
-    assert list(failed["kind"]) == ["sum", "sum", "carryover", "count"]
+    assert list(failed["kind"]) == ["sum", "sum", "carryover", "count", "rule", "rule"]
     assert failed.loc[0, "finding"].startswith("支出性质各项执行数之和为 1415.43 万元，与合计执行数 1390.69 万元 不符")
     assert "3.23 万元" in failed.loc[2, "finding"] and "24.74 万元" in failed.loc[2, "finding"]
     assert "效益指标 4 个，指标表中为 3 个" in failed.loc[3, "finding"]
-    assert tally(checks).startswith("共 31 项核对：通过 25 项，未通过 4 项，无法判定 2 项")
+    # R01: 500 元/人 × 6000 人 = 3000000 元 against 475 万元 = 4750000 元; R10: 93.5 % against 96 %
+    assert "= 3000000 元" in failed.loc[4, "finding"] and "差 -1750000 元" in failed.loc[4, "finding"]
+    assert "93.5 %" in failed.loc[5, "finding"] and "差 -2.5 %" in failed.loc[5, "finding"]
+    assert tally(checks).startswith("共 44 项核对：通过 36 项，未通过 6 项，无法判定 2 项")
     assert checks["source"].str.len().gt(0).all()
 
 
-@pytest.mark.parametrize("kind", ["rate", "sum", "carryover", "count", "status", "units"])
+@pytest.mark.parametrize("kind", ["rate", "sum", "carryover", "count", "status", "units", "rule"])
 def test_seed_has_each_kind(kind: str) -> None:
     assert kind in set(reconcile(load_report(SEED))["kind"])
 
@@ -297,7 +300,7 @@ def test_working_paper_has_checks_findings_and_highlighting(tmp_path: Path) -> N
     rules = [rule for cf in sheet.conditional_formatting for rule in cf.rules]
     assert any('="未通过"' in rule.formula[0] for rule in rules)
     found = book["发现"]
-    assert found.max_row == 1 + 4
+    assert found.max_row == 1 + 6
     assert found["C2"].value.startswith("支出性质各项执行数之和为 1415.43 万元")
 
 
@@ -310,3 +313,15 @@ def test_stated_figures_inventory() -> None:
     assert counts == {"基本信息": 3, "预算": 9, "指标": 22, "任务": 6, "文中数据": 67}
     row = figures[figures["item"] == "2 劳模慰问金发放数量 实现值"].iloc[0]
     assert (row["value"], row["unit"]) == (D(230500), "元") and "第59行" in row["source"]
+
+
+def test_a_broken_rule_fails_with_its_message_and_the_rest_still_run(tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    sheets["核对"] = [["编号", "说明", "左式", "右式", "容差", "出处"],
+                    ["R01", "坏规则", "文中数据[C99]", "1", None, None],
+                    ["R02", "好规则", "文中数据[C02]", "6253万元", None, None],
+                    ["R03", "容差内", "文中数据[C02]", "6252.995万元", "0.01万元", None]]
+    rows = reconcile(load_report(write_workbook(tmp_path / "rules.xlsx", sheets)))
+    rows = rows[rows["kind"] == "rule"].reset_index(drop=True)
+    assert list(rows["ok"]) == [False, True, True]
+    assert "核对规则 R01 无法计算" in rows.loc[0, "finding"] and "C99" in rows.loc[0, "finding"]
