@@ -17,8 +17,9 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
+# Every notebook for every workbook in data/ → build/<department>_<year>/ (HTML, figures, deck).
 report: setup
-	$(PY) -m jupyter nbconvert --execute --to html --output-dir build notebooks/[0-9][0-9]_*.ipynb
+	$(PY) -m perfeval_utils report --data data --out build
 
 test: setup
 	$(PY) -m ruff check .

@@ -1,0 +1,195 @@
+"""The ``perfeval`` command: check workbooks, run the notebooks, write figures and a deck.
+
+Bad arguments and bad files give one clear line and a non-zero exit (2 for a usage or input
+error, 1 for checks that fail); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from perfeval_utils.errors import PerfevalError
+
+EXIT_FAILED_CHECKS = 1
+EXIT_BAD_INPUT = 2
+
+
+class _Group(click.Group):
+    """Turns a PerfevalError into one line on stderr (or a traceback with --debug)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PerfevalError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"perfeval: 错误 error: {exc}", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="出错时显示完整回溯 / show the full traceback on errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """预算绩效自评的核对、图表与汇报 / check, chart and present budget performance self-evaluations."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _paths(values: tuple[str, ...]) -> list[Path]:
+    from perfeval_utils.runner import find_workbooks
+
+    paths = [Path(v) for v in values]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.BadParameter(f"not found: {', '.join(missing)}", param_hint="FILE_OR_FOLDER")
+    return find_workbooks(paths)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_FOLDER...")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="输出格式 / output format.")
+def check(paths: tuple[str, ...], output: str) -> None:
+    """校验并核对工作簿 / validate and reconcile workbooks.
+
+    Exit status 0 when every workbook loads and every check passes, 1 otherwise.
+    """
+    from perfeval_utils.reconcile import reconcile
+    from perfeval_utils.workbook import load_report
+
+    rows = []
+    for path in _paths(paths):
+        try:
+            report = load_report(path)
+        except PerfevalError as exc:
+            rows.append({"file": str(path), "department": None, "year": None, "error": str(exc),
+                         "checks": 0, "failed": None, "findings": []})
+            continue
+        checks = reconcile(report)
+        failed = checks[checks["ok"].eq(False).fillna(False)]
+        rows.append({"file": str(path), "department": report.department, "year": report.year, "error": None,
+                     "checks": len(checks), "failed": len(failed), "findings": list(failed["finding"])})
+    if output == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _print_table(rows)
+    if any(r["error"] or r["failed"] for r in rows):
+        sys.exit(EXIT_FAILED_CHECKS)
+
+
+def _print_table(rows: list[dict[str, Any]]) -> None:
+    click.echo(f"{'文件 file':<48} {'部门 department':<28} {'年度':>4} {'核对':>4} {'未通过':>6}  错误 error")
+    for row in rows:
+        name = Path(row["file"]).name
+        department = (row["department"] or "-")[:26]
+        year = row["year"] or "-"
+        failed = "-" if row["failed"] is None else row["failed"]
+        error = (row["error"] or "")[:160]
+        click.echo(f"{name:<48} {department:<28} {year!s:>4} {row['checks']:>4} {failed!s:>6}  {error}")
+    loaded = sum(1 for r in rows if not r["error"])
+    click.echo(f"{len(rows)} 个工作簿 workbooks: {loaded} 个可读取 loaded, "
+               f"{sum(r['failed'] or 0 for r in rows)} 项核对未通过 failed checks")
+
+
+@main.command()
+@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("data"),
+              show_default=True, help="工作簿所在目录 / folder of workbooks.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
+              help="输出目录 / output folder.")
+@click.option("--notebooks", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("notebooks"), show_default=True, help="笔记本目录 / notebook folder.")
+@click.option("--no-input", is_flag=True, help="HTML 中隐藏代码 / hide code in the HTML.")
+def report(data: Path, out: Path, notebooks: Path, no_input: bool) -> None:
+    """运行全部笔记本并导出离线 HTML、图表和演示文稿 / run every notebook, export offline HTML, figures, decks."""
+    from perfeval_utils.runner import run_all
+
+    written = run_all(notebooks, data, out, no_input=no_input)
+    written += _figures_and_decks(data, out)
+    _list_written(written)
+
+
+def _figures_and_decks(data: Path, out: Path) -> list:  # type: ignore[type-arg]
+    from perfeval_utils.runner import find_workbooks
+    from perfeval_utils.workbook import load_report
+
+    written = []
+    for path in find_workbooks([data]):
+        report = load_report(path)
+        figures, files = _write_figures(report, out)
+        written += files
+        written.append(_write_deck(report, out, figures))
+    return written
+
+
+def _write_figures(report: Any, out: Path) -> tuple[dict[str, Path], list]:  # type: ignore[type-arg]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from perfeval_utils.charts import all_figures, apply_style, save_figure
+    from perfeval_utils.charts.reconcile_chart import reconciliation_figure
+    from perfeval_utils.runner import Written, output_folder
+
+    apply_style()
+    folder = output_folder(out, report) / "figures"
+    figures = {**all_figures(report), "reconciliation": reconciliation_figure(report)}
+    pngs: dict[str, Path] = {}
+    files = []
+    for key, figure in figures.items():
+        png, svg = save_figure(figure, folder / key)
+        plt.close(figure)
+        pngs[key] = png
+        files += [Written(png, "figure"), Written(svg, "figure")]
+    return pngs, files
+
+
+def _write_deck(report: Any, out: Path, figures: dict[str, Path]) -> Any:
+    from perfeval_utils.deck import write_deck
+    from perfeval_utils.runner import Written, output_folder
+
+    path = output_folder(out, report) / f"{report.path.stem}_评审会.pptx"
+    return Written(write_deck(report, path, figures), "deck")
+
+
+def _list_written(written: list) -> None:  # type: ignore[type-arg]
+    click.echo(f"写入 {len(written)} 个文件 files written:")
+    for item in written:
+        click.echo(f"  {item.kind:<9} {item.size / 1024:>8.1f} KiB  {item.path}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_FOLDER...")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
+              help="输出目录 / output folder.")
+def figures(paths: tuple[str, ...], out: Path) -> None:
+    """把每张图写成 PNG 和 SVG / write every chart as PNG and SVG."""
+    from perfeval_utils.workbook import load_report
+
+    written = []
+    for path in _paths(paths):
+        written += _write_figures(load_report(path), out)[1]
+    _list_written(written)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="WORKBOOK")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
+              help="输出目录 / output folder.")
+def deck(path: Path, out: Path) -> None:
+    """为一个部门一个年度写评审会演示文稿（16:9 PPTX）/ write the review-meeting deck for one workbook."""
+    from perfeval_utils.workbook import load_report
+
+    report = load_report(path)
+    figures, files = _write_figures(report, out)
+    _list_written([*files, _write_deck(report, out, figures)])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
