@@ -53,13 +53,14 @@ def _set_fonts(run, size_pt: int) -> None:  # type: ignore[no-untyped-def]
 
 def _text_box(slide, left: float, top: float, width: float, height: float, lines: tuple[str, ...] | list[str],
               size_pt: int) -> None:  # type: ignore[no-untyped-def]
-    from pptx.util import Inches
+    from pptx.util import Inches, Pt
 
     box = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
     frame = box.text_frame
     frame.word_wrap = True
     for index, line in enumerate(lines):
         paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+        paragraph.space_after = Pt(size_pt * 0.6)
         run = paragraph.add_run()
         run.text = line
         _set_fonts(run, size_pt)
@@ -95,15 +96,12 @@ def plan_slides(report: Report, figures: dict[str, Path]) -> list[SlidePlan]:
     if gaps.empty:
         slides.append(SlidePlan("无未完成指标", figures.get("shortfalls")))
     else:
-        worst = gaps.iloc[0]
+        worst = gaps.iloc[0]  # the chart itself carries each gap and its stated reason
         gap = "" if worst["gap"] is None else f"，差 {worst['gap']} {worst['unit'] or ''}".rstrip()
-        reasons = tuple(
-            f"指标{row.indicator_id} {row.name}：{row.reason if isinstance(row.reason, str) else '未说明原因'}"
-            for row in gaps.itertuples(index=False))
         slides.append(SlidePlan(f"{worst['name']}完成 {_percent(worst['completion'])}{gap}",
-                                figures.get("shortfalls"), reasons))
+                                figures.get("shortfalls")))
     slides.append(SlidePlan(f"得分：{graded}{stated}", figures.get("score")))
-    lines = tuple(found["finding"].head(MAX_FINDINGS_ON_SLIDE))
+    lines = tuple(f"• {finding}" for finding in found["finding"].head(MAX_FINDINGS_ON_SLIDE))
     if len(found) > MAX_FINDINGS_ON_SLIDE:
         lines += (f"……另有 {len(found) - MAX_FINDINGS_ON_SLIDE} 项，见核对底稿",)
     slides.append(SlidePlan(f"复核：{len(checks)} 项核对中 {len(found)} 项需说明" if len(found) else
@@ -128,8 +126,10 @@ def write_deck(report: Report, path: str | Path, figures: dict[str, Path]) -> Pa
         _text_box(slide, 0.5, 2.6 if is_title else 0.3, 12.3, 1.2 if is_title else 0.9, [plan.title],
                   36 if is_title else 26)
         if plan.picture is not None:
-            picture_width = 8.6 if plan.lines else 11.2
-            slide.shapes.add_picture(str(plan.picture), Inches(0.5), Inches(1.3), width=Inches(picture_width))
+            # 16:9 picture under the title: 10.6 in wide is 5.96 in tall, ending above the slide's 7.5 in
+            picture_width = 8.6 if plan.lines else 10.6
+            left = 0.5 if plan.lines else (SLIDE_WIDTH_IN - picture_width) / 2
+            slide.shapes.add_picture(str(plan.picture), Inches(left), Inches(1.3), width=Inches(picture_width))
             if plan.lines:
                 _text_box(slide, 9.3, 1.4, 3.7, 5.6, plan.lines, 13)
         elif plan.lines:
