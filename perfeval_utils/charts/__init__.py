@@ -27,6 +27,7 @@ from perfeval_utils.charts.figures import (
 )
 from perfeval_utils.charts.fonts import CJKFontMissingError, register_cjk_font
 from perfeval_utils.charts.style import COLOURS, apply_style, house_style
+from perfeval_utils.charts.trends import peer_figure, trend_figure, trend_panels_figure
 
 __all__ = [
     "COLOURS",
@@ -36,8 +37,11 @@ __all__ = [
     "budget_execution_figure",
     "house_style",
     "kpi_completion_figure",
+    "peer_figure",
     "register_cjk_font",
     "save_figure",
     "score_figure",
     "shortfalls_figure",
+    "trend_figure",
+    "trend_panels_figure",
 ]
