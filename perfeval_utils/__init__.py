@@ -21,16 +21,20 @@ _LAZY = {
     "write_workbook": "perfeval_utils.writer",
     "write_template": "perfeval_utils.template",
     "reconcile": "perfeval_utils.reconcile",
+    "extract_report": "perfeval_utils.extract",
+    "Extraction": "perfeval_utils.extract",
 }
 
 __all__ = [
     "DuplicateReportError",
+    "Extraction",
     "Measure",
     "PerfevalError",
     "Report",
     "ReportSet",
     "ValueParseError",
     "WorkbookError",
+    "extract_report",
     "load_report",
     "load_reports",
     "parse_value",

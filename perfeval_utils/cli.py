@@ -191,5 +191,39 @@ def deck(path: Path, out: Path) -> None:
     _list_written([*files, _write_deck(report, out, figures)])
 
 
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), metavar="NEW_WORKBOOK")
+@click.option("--department", required=True, help="部门名称 / department name.")
+@click.option("--year", type=int, required=True, help="年度 / year.")
+@click.option("--like", "like", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="沿用该工作簿的指标与目标 / carry over this workbook's indicators and targets.")
+def template(path: Path, department: str, year: int, like: Path | None) -> None:
+    """写一个待填写的空白工作簿 / write an empty v1 workbook ready to fill in."""
+    from perfeval_utils.template import write_template
+    from perfeval_utils.workbook import load_report
+
+    written = write_template(path, department, year, like=load_report(like) if like else None)
+    click.echo(f"写入 written: {written}")
+
+
+@main.command()
+@click.argument("text", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="REPORT_TEXT")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), metavar="NEW_WORKBOOK")
+def extract(text: Path, path: Path) -> None:
+    """从报告文本提取数字写成工作簿 / extract a report's figures from its text into a workbook.
+
+    Questions the text cannot answer are printed; indicators whose 一级指标 the report does not
+    print must be classified by hand before the workbook loads.
+    """
+    from perfeval_utils.extract import extract_report
+    from perfeval_utils.writer import write_workbook
+
+    extraction = extract_report(text)
+    written = write_workbook(extraction.report, path)
+    click.echo(f"写入 written: {written}")
+    for question in extraction.open_questions:
+        click.echo(f"待确认 open question: {question}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
