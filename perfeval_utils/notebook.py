@@ -44,6 +44,15 @@ def setup(
             f"{data_path}: the workbook is for {report.year}, the notebook expects {year}; "
             "fix: pass the matching year (or None) in the parameters cell"
         )
+    setup_display(charts=charts)
+    return report
+
+
+def setup_display(*, charts: bool = False) -> None:
+    """pandas display settings for Decimals and Chinese text; the house chart style with ``charts``.
+
+    For notebooks over many workbooks, which have no single workbook to load in :func:`setup`.
+    """
     pd.set_option("display.max_colwidth", 60)
     pd.set_option("display.max_columns", 30)
     pd.set_option("display.width", 160)
@@ -51,7 +60,6 @@ def setup(
         from perfeval_utils.charts import apply_style
 
         apply_style()
-    return report
 
 
 def meta_table(report: Report) -> pd.DataFrame:
