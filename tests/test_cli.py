@@ -129,3 +129,23 @@ def test_python_m_entry_point(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-m", "perfeval_utils", *args], capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0 and "perfeval" in result.stdout
+
+
+def test_template_command_writes_a_loadable_workbook(tmp_path: Path) -> None:
+    from perfeval_utils import load_report
+
+    target = tmp_path / "2023.xlsx"
+    code, out, _ = run("template", str(target), "--department", "测试区总工会", "--year", "2023", "--like", str(SEED))
+    assert code == 0 and str(target) in out
+    report = load_report(target)
+    assert (report.department, report.year) == ("测试区总工会", 2023)
+    assert list(report.kpis["name"]) == list(load_report(SEED).kpis["name"])  # carried over from 2022
+    assert report.kpis["actual_text"].isna().all()  # only the actuals remain to be typed
+
+
+def test_extract_command_prints_open_questions(tmp_path: Path) -> None:
+    target = tmp_path / "extracted.xlsx"
+    seed_text = ROOT / "seeds" / "2022_黄埔区总工会_部门整体支出绩效自评报告.txt"
+    code, out, _ = run("extract", str(seed_text), str(target))
+    assert code == 0 and target.exists()
+    assert "待确认 open question: 第29行" in out and "一级指标" in out
