@@ -23,11 +23,14 @@ _LAZY = {
     "reconcile": "perfeval_utils.reconcile",
     "extract_report": "perfeval_utils.extract",
     "Extraction": "perfeval_utils.extract",
+    "load_form": "perfeval_utils.forms",
+    "FormResult": "perfeval_utils.forms",
 }
 
 __all__ = [
     "DuplicateReportError",
     "Extraction",
+    "FormResult",
     "Measure",
     "PerfevalError",
     "Report",
@@ -35,6 +38,7 @@ __all__ = [
     "ValueParseError",
     "WorkbookError",
     "extract_report",
+    "load_form",
     "load_report",
     "load_reports",
     "parse_value",
