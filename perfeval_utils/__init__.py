@@ -13,14 +13,14 @@ from perfeval_utils.errors import PerfevalError, ValueParseError, WorkbookError
 from perfeval_utils.values import Measure, parse_value
 from perfeval_utils.workbook import Report, load_report
 
-#: Re-exported names loaded on first access: name → module.
+#: Re-exported names loaded on first access: name → module. (Never a name that is also a submodule,
+#: such as ``reconcile``: ``from perfeval_utils import reconcile`` must give the module.)
 _LAZY = {
     "load_reports": "perfeval_utils.portfolio",
     "ReportSet": "perfeval_utils.portfolio",
     "DuplicateReportError": "perfeval_utils.portfolio",
     "write_workbook": "perfeval_utils.writer",
     "write_template": "perfeval_utils.template",
-    "reconcile": "perfeval_utils.reconcile",
     "extract_report": "perfeval_utils.extract",
     "Extraction": "perfeval_utils.extract",
     "load_form": "perfeval_utils.forms",
@@ -42,7 +42,6 @@ __all__ = [
     "load_report",
     "load_reports",
     "parse_value",
-    "reconcile",
     "write_template",
     "write_workbook",
 ]

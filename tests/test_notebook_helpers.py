@@ -47,3 +47,13 @@ def test_meta_table_has_sources() -> None:
     assert table.loc["自评得分", "值"] == "98.39"
     assert table.loc["自评得分", "出处"] == "二（一）自评结论综述 第49行"
     assert table.loc["年末结转结余", "值"] == "3.23"
+
+
+def test_package_import_is_light_and_submodules_stay_modules() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, perfeval_utils; from perfeval_utils import reconcile, flags; "
+            "print(type(reconcile).__name__, 'matplotlib' in sys.modules, 'openpyxl' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["module", "False", "False"]
