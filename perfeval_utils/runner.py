@@ -87,9 +87,23 @@ def _tags_that_load(html: str) -> str:
     return " ".join(re.findall(r"<(?:script|link)\b[^>]*>", html, re.IGNORECASE))
 
 
+def _readable_python_strings() -> None:
+    """Inject Chinese parameters as written (papermill escapes them to \\uXXXX, unreadable in the HTML)."""
+    from papermill.translators import PythonTranslator, papermill_translators
+
+    class ReadablePythonTranslator(PythonTranslator):
+        @classmethod
+        def translate_str(cls, val: str) -> str:
+            return repr(val)
+
+    papermill_translators.register("python", ReadablePythonTranslator)
+
+
 def execute(notebook: Path, out_notebook: Path, parameters: dict[str, object]) -> Path:
     """Run one notebook top to bottom in a fresh kernel with the parameters injected."""
     import papermill
+
+    _readable_python_strings()
 
     out_notebook.parent.mkdir(parents=True, exist_ok=True)
     papermill.execute_notebook(str(notebook), str(out_notebook), parameters=parameters, cwd=str(notebook.parent),

@@ -119,6 +119,8 @@ def test_report_writes_offline_html(tmp_path: Path) -> None:
     assert "预算数 1415.43 万元" in html
     assert remote_references(html) == []
     assert "from perfeval_utils import notebook" not in html  # --no-input hides code
+    executed = (folder / "00_overview.ipynb").read_text(encoding="utf-8")
+    assert "department = '广州市黄埔区总工会（广州开发区总工会）'" in executed  # injected readable, not \\uXXXX
     assert (folder / "huangpu-zonggonghui-2022_评审会.pptx").exists()
     assert len(list((folder / "figures").glob("*.png"))) == 5
     assert "00_overview.html" in listing and "KiB" in listing
