@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -83,15 +84,26 @@ def check(paths: tuple[str, ...], output: str) -> None:
         sys.exit(EXIT_FAILED_CHECKS)
 
 
+def _pad(text: str, width: int) -> str:
+    """Pad to ``width`` terminal columns, counting a Chinese character as two; cut with … if longer."""
+    def columns(value: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
+
+    if columns(text) > width:
+        while columns(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (width - columns(text))
+
+
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    click.echo(f"{'文件 file':<48} {'部门 department':<28} {'年度':>4} {'核对':>4} {'未通过':>6}  错误 error")
+    click.echo(f"{_pad('文件 file', 44)} {_pad('部门 department', 30)} {_pad('年度', 5)}{_pad('核对', 5)}"
+               f"{_pad('未通过', 7)}错误 error")
     for row in rows:
-        name = Path(row["file"]).name
-        department = (row["department"] or "-")[:26]
-        year = row["year"] or "-"
-        failed = "-" if row["failed"] is None else row["failed"]
-        error = (row["error"] or "")[:160]
-        click.echo(f"{name:<48} {department:<28} {year!s:>4} {row['checks']:>4} {failed!s:>6}  {error}")
+        failed = "-" if row["failed"] is None else str(row["failed"])
+        click.echo(f"{_pad(Path(row['file']).name, 44)} {_pad(row['department'] or '-', 30)} "
+                   f"{_pad(str(row['year'] or '-'), 5)}{_pad(str(row['checks']), 5)}{_pad(failed, 7)}"
+                   f"{(row['error'] or '')[:200]}")
     loaded = sum(1 for r in rows if not r["error"])
     click.echo(f"{len(rows)} 个工作簿 workbooks: {loaded} 个可读取 loaded, "
                f"{sum(r['failed'] or 0 for r in rows)} 项核对未通过 failed checks")
