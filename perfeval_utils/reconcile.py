@@ -203,8 +203,7 @@ def _table_counts(report: Report, scope: str) -> dict[str, int]:
     return counts
 
 
-def _computed_counts(report: Report, scope: str) -> dict[str, int | None]:
-    parts = indicators(report)
+def _computed_counts(parts: pd.DataFrame, scope: str) -> dict[str, int | None]:
     parts = parts[parts["scope"] == scope]
     if parts.empty or parts["met"].isna().any():
         return {"已完成": None, "未完成": None}
@@ -212,15 +211,16 @@ def _computed_counts(report: Report, scope: str) -> dict[str, int | None]:
     return {"已完成": int(met.sum()), "未完成": int((~met).sum())}
 
 
-def count_checks(report: Report) -> list[Check]:
+def count_checks(report: Report, parts: pd.DataFrame | None = None) -> list[Check]:
     """Stated counts vs the 指标 table, vs the computed statuses, and among themselves."""
     stated = stated_counts(report)
+    parts = indicators(report) if parts is None else parts
     checks: list[Check] = []
     for scope, group in stated.groupby("scope", sort=False):
         values = dict(zip(group["kind"], group["value"], strict=False))
         sources = dict(zip(group["kind"], group["source"], strict=False))
         table = _table_counts(report, scope)
-        computed = _computed_counts(report, scope)
+        computed = _computed_counts(parts, scope)
         if table["合计"] == 0:
             listed = "、".join(f"{kind}{value}" for kind, value in values.items())
             checks.append(Check("count", f"{scope}：报告所列指标计数（{listed}）无法逐项核对，指标表未列该范围的指标",
@@ -273,9 +273,9 @@ def _internal_count_checks(scope: str, values: dict[str, int], sources: dict[str
 # ---- statuses ------------------------------------------------------------------------
 
 
-def status_checks(report: Report) -> list[Check]:
+def status_checks(report: Report, parts: pd.DataFrame | None = None) -> list[Check]:
     """完成情况 as printed against the result computed from target and actual, indicator by indicator."""
-    parts = indicators(report)
+    parts = indicators(report) if parts is None else parts
     checks = []
     for indicator_id, group in parts.groupby("indicator_id", sort=False):
         first = group.iloc[0]
@@ -501,13 +501,16 @@ def rule_checks(report: Report) -> list[Check]:
 
 # ---- all of it -----------------------------------------------------------------------
 
+USES_PARTS = frozenset({"count_checks", "status_checks"})
 BUILT_IN = (rate_checks, sum_checks, carryover_checks, count_checks, status_checks, score_checks, change_checks,
             unit_checks)
 
 
 def reconcile(report: Report) -> pd.DataFrame:
     """Every built-in check and every 核对 rule, one row each, failures carrying a finding sentence."""
-    checks = [check for function in (*BUILT_IN, rule_checks) for check in function(report)]
+    parts = indicators(report)  # computed once: the count and status checks both need it
+    checks = [check for function in (*BUILT_IN, rule_checks)
+              for check in (function(report, parts) if function.__name__ in USES_PARTS else function(report))]
     rows = [
         {
             "check_id": f"K{number:03d}", "kind": check.kind, "description": check.description,

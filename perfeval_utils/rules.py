@@ -828,6 +828,7 @@ class _Lookup:
     def __init__(self, report: Report) -> None:
         self.report = report
         self.money = parse_unit(report.amount_unit)
+        self._indexes: dict[tuple[int, str], dict[Any, int]] = {}  # (frame, column) → key → first row
 
     def __call__(self, ref: Reference) -> Quantity:
         figure = self.find(ref, need_value=True)
@@ -866,10 +867,16 @@ class _Lookup:
         return _Figure(Quantity(Fraction(value), unit), source)
 
     def _row(self, ref: Reference, frame: pd.DataFrame, column: str, sheet: str) -> pd.Series:
-        matches = frame[frame[column] == ref.key]
-        if matches.empty:
+        """The first row whose ``column`` equals the reference's key (an index built once per frame)."""
+        index = self._indexes.get((id(frame), column))
+        if index is None:
+            index = {}
+            for position, key in enumerate(frame[column]):
+                index.setdefault(key, position)
+            self._indexes[(id(frame), column)] = index
+        if ref.key not in index:
             raise _unknown(ref, f"no {sheet} row with 编号 {ref.key}", frame[column].tolist())
-        return matches.iloc[0]
+        return frame.iloc[index[ref.key]]
 
     def claim(self, ref: Reference, need_value: bool) -> _Figure:
         self._no_field(ref, f"文中数据[{ref.key}]")
