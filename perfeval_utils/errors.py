@@ -63,6 +63,18 @@ class NotAWorkbookError(WorkbookError):
     """The file is missing, empty, or not an .xlsx workbook."""
 
 
+class ProtectedWorkbookError(NotAWorkbookError):
+    """An OLE2/CFB container named .xlsx: a password-protected workbook or a legacy .xls."""
+
+
+class MacroWorkbookError(NotAWorkbookError):
+    """A workbook with VBA macros (.xlsm, or xl/vbaProject.bin inside); macros are never run, the file is refused."""
+
+
+class UnsafeWorkbookError(NotAWorkbookError):
+    """A hostile or absurd package: a zip bomb, an XML entity bomb, a duplicated or lying zip entry."""
+
+
 class MissingSheetError(WorkbookError):
     """A required sheet is absent."""
 
@@ -97,6 +109,22 @@ class NegativeAmountError(WorkbookError):
 
 class MetaError(WorkbookError):
     """A required 基本信息 field is missing or malformed (年度 not a year, ...)."""
+
+
+class DuplicateSheetError(WorkbookError):
+    """Two sheets whose names differ only by blanks (预算 and 「预算 」): which one is meant is unknown."""
+
+
+class FormulaError(WorkbookError):
+    """A formula with no calculated value (it would load as a blank), or a cell holding an Excel error (#DIV/0!)."""
+
+
+class MergedCellError(CellTypeError):
+    """Merged cells: the value is stored only in the first cell, the others would load as blanks."""
+
+
+class AmbiguousValueError(WorkbookError):
+    """A value that can be read two ways (报告执行率 0.9825: 0.9825 % or 98.25 %?); the loader does not guess."""
 
 
 class ValueParseError(PerfevalError):
