@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: setup report test lab lint clean
+.PHONY: setup report test bench lab clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,10 @@ report: setup
 test: setup
 	$(PY) -m ruff check .
 	MPLBACKEND=Agg $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider
+
+# Benchmarks at district scale (1,000 generated workbooks under build/bench); figures in benchmarks/README.md.
+bench: setup
+	$(PY) -m benchmarks
 
 lab: setup
 	$(PY) -m jupyter lab notebooks/
