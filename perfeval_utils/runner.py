@@ -122,10 +122,15 @@ def jobs(notebook_dir: Path, data: Path, out: Path) -> Iterator[tuple[Path, Path
                 folder = output_folder(out, report)
                 parameters: dict[str, object] = {PER_WORKBOOK: str(path.resolve()), "department": report.department,
                                                  "year": report.year, "out_dir": str(folder.resolve())}
-                yield notebook, folder / notebook.name, parameters
+                yield notebook, folder / notebook.name, _declared(parameters, names)
         elif PER_FOLDER in names:
-            yield notebook, out / "_collection" / notebook.name, {PER_FOLDER: str(data.resolve()),
-                                                                  "out_dir": str(out.resolve())}
+            parameters = {PER_FOLDER: str(data.resolve()), "out_dir": str(out.resolve())}
+            yield notebook, out / "_collection" / notebook.name, _declared(parameters, names)
+
+
+def _declared(parameters: dict[str, object], names: set[str]) -> dict[str, object]:
+    """Only the parameters the notebook's parameters cell declares (papermill warns about others)."""
+    return {key: value for key, value in parameters.items() if key in names}
 
 
 def run_all(notebook_dir: Path, data: Path, out: Path, *, no_input: bool = False,
