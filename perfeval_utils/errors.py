@@ -12,6 +12,18 @@ from pathlib import Path
 from typing import Any
 
 
+def describe_place(file: str | Path, sheet: str | None, row: int | None, column: str | None) -> str:
+    """``文件 x.xlsx, 工作表「预算」, 第 2 行, 列「预算数」``: the place of an error or a warning."""
+    place = [f"文件 {file}"]
+    if sheet is not None:
+        place.append(f"工作表「{sheet}」")
+    if row is not None:
+        place.append(f"第 {row} 行")
+    if column is not None:
+        place.append(f"列「{column}」")
+    return ", ".join(place)
+
+
 class PerfevalError(Exception):
     """Base class of every error perfeval raises for bad input."""
 
@@ -42,14 +54,7 @@ class WorkbookError(PerfevalError):
         super().__init__(self._compose())
 
     def _compose(self) -> str:
-        place = [f"文件 {self.file}"]
-        if self.sheet is not None:
-            place.append(f"工作表「{self.sheet}」")
-        if self.row is not None:
-            place.append(f"第 {self.row} 行")
-        if self.column is not None:
-            place.append(f"列「{self.column}」")
-        parts = [", ".join(place) + f": {self.problem}"]
+        parts = [describe_place(self.file, self.sheet, self.row, self.column) + f": {self.problem}"]
         if self.found is not None:
             parts.append(f"found: {self.found!r}")
         if self.expected is not None:

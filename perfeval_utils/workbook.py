@@ -45,6 +45,7 @@ from perfeval_utils.errors import (
     UnexpectedColumnError,
     UnknownValueError,
     WorkbookError,
+    describe_place,
 )
 from perfeval_utils.package_check import PackageInfo, SheetScan, check_package, column_letters
 from perfeval_utils.schema import Column, Kind, Sheet
@@ -76,14 +77,7 @@ class LoadWarning:
 
     @property
     def message(self) -> str:
-        place = [f"文件 {Path(self.file).name}"]
-        if self.sheet is not None:
-            place.append(f"工作表「{self.sheet}」")
-        if self.row is not None:
-            place.append(f"第 {self.row} 行")
-        if self.column is not None:
-            place.append(f"列「{self.column}」")
-        text = ", ".join(place) + f": {self.problem}"
+        text = describe_place(Path(self.file).name, self.sheet, self.row, self.column) + f": {self.problem}"
         return text if self.found is None else f"{text}; found: {self.found!r}"
 
     def __str__(self) -> str:
