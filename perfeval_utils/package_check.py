@@ -222,12 +222,14 @@ def _looks_like(data: bytes) -> str:
     return f"{kind} text starting {first[:40]!r}"
 
 
-def _unreadable(path: Path, reason: str) -> NotAWorkbookError:
+def unreadable(path: Path, reason: object) -> NotAWorkbookError:
+    """The one error for a workbook that is damaged or cannot be parsed, here or in calamine."""
     return NotAWorkbookError(
         f"the workbook cannot be read ({reason})",
         file=path,
         expected="an intact, unencrypted .xlsx workbook",
-        fix="the file may be truncated or damaged: copy it again, or open it in Excel and save it again as .xlsx",
+        fix="the file may be truncated, damaged or password-protected: copy it again, or open it in Excel, "
+        "remove any password and save it again as .xlsx",
     )
 
 
@@ -236,12 +238,12 @@ def _inflate(path: Path, data: bytes, info: zipfile.ZipInfo) -> bytes:
     start = info.header_offset
     header = data[start:start + 30]
     if len(header) < 30 or header[:4] != ZIP_MAGIC:
-        raise _unreadable(path, f"damaged entry {info.filename}")
+        raise unreadable(path, f"damaged entry {info.filename}")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     begin = start + 30 + name_len + extra_len
     raw = data[begin:begin + info.compress_size]
     if len(raw) < info.compress_size:
-        raise _unreadable(path, f"entry {info.filename} is cut short (truncated file)")
+        raise unreadable(path, f"entry {info.filename} is cut short (truncated file)")
     if info.compress_type == zipfile.ZIP_STORED:
         out = raw
     elif info.compress_type == zipfile.ZIP_DEFLATED:
@@ -249,13 +251,13 @@ def _inflate(path: Path, data: bytes, info: zipfile.ZipInfo) -> bytes:
         try:
             out = inflater.decompress(raw, info.file_size + 1)
         except zlib.error as exc:
-            raise _unreadable(path, f"entry {info.filename} is damaged: {exc}") from exc
+            raise unreadable(path, f"entry {info.filename} is damaged: {exc}") from exc
         if len(out) > info.file_size or inflater.unconsumed_tail:
             _refuse_oversize(path, raw, info)
     else:
-        raise _unreadable(path, f"entry {info.filename} uses compression method {info.compress_type}")
+        raise unreadable(path, f"entry {info.filename} uses compression method {info.compress_type}")
     if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
-        raise _unreadable(path, f"entry {info.filename} is damaged (size or CRC mismatch)")
+        raise unreadable(path, f"entry {info.filename} is damaged (size or CRC mismatch)")
     return out
 
 
@@ -269,7 +271,7 @@ def _refuse_oversize(path: Path, raw: bytes, info: zipfile.ZipInfo) -> None:
     try:
         out = probe.decompress(raw, info.file_size + OVERSIZE_PROBE)
     except zlib.error as exc:
-        raise _unreadable(path, f"entry {info.filename} is damaged: {exc}") from exc
+        raise unreadable(path, f"entry {info.filename} is damaged: {exc}") from exc
     if len(out) >= info.file_size + OVERSIZE_PROBE and not probe.eof:
         raise UnsafeWorkbookError(
             f"entry {info.filename} inflates to more than {len(out):,} bytes although the zip directory declares "
@@ -277,7 +279,7 @@ def _refuse_oversize(path: Path, raw: bytes, info: zipfile.ZipInfo) -> None:
             file=path, found=info.filename, expected="an entry whose size matches the zip directory",
             fix="do not open this file in other programs either; ask for the workbook again",
         )
-    raise _unreadable(path, f"entry {info.filename} is damaged (it inflates to {len(out):,} bytes, "
+    raise unreadable(path, f"entry {info.filename} is damaged (it inflates to {len(out):,} bytes, "
                       f"not the {info.file_size:,} declared)")
 
 
@@ -290,7 +292,7 @@ def check_package(path: str | Path, wanted: Callable[[str], bool] = lambda name:
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, NotImplementedError,
             struct.error, KeyError, IndexError, OverflowError) as exc:  # zipfile raises all of these on damage
-        raise _unreadable(path, str(exc) or type(exc).__name__) from exc
+        raise unreadable(path, str(exc) or type(exc).__name__) from exc
     _check_directory(path, infos)
     parts: dict[str, bytes] = {}
     for info in infos:
@@ -307,7 +309,7 @@ def check_package(path: str | Path, wanted: Callable[[str], bool] = lambda name:
     try:
         info = _scan_workbook(path, parts, wanted)
     except (ValueError, KeyError, IndexError, OverflowError) as exc:  # malformed numbers or references in the XML
-        raise _unreadable(path, f"malformed XML ({type(exc).__name__}: {exc})") from exc
+        raise unreadable(path, f"malformed XML ({type(exc).__name__}: {exc})") from exc
     info.data = data
     return info
 
@@ -404,7 +406,7 @@ def _scan_workbook(path: Path, parts: dict[str, bytes], wanted: Callable[[str], 
     main = next((target for kind, target in _rels(parts, "").values() if kind.endswith("/officeDocument")),
                 "xl/workbook.xml")
     if main not in parts:
-        raise _unreadable(path, f"the workbook part {main} is missing")
+        raise unreadable(path, f"the workbook part {main} is missing")
     rels = _rels(parts, main)
     states: dict[str, str] = {}
     targets: dict[str, str] = {}

@@ -47,7 +47,7 @@ from perfeval_utils.errors import (
     WorkbookError,
     describe_place,
 )
-from perfeval_utils.package_check import PackageInfo, SheetScan, check_package, column_letters
+from perfeval_utils.package_check import PackageInfo, SheetScan, check_package, column_letters, unreadable
 from perfeval_utils.schema import Column, Kind, Sheet
 
 Cell = Any  # what calamine returns: str, float, int, bool, date, datetime, time, timedelta
@@ -136,16 +136,8 @@ def _open_workbook(package: PackageInfo) -> python_calamine.CalamineWorkbook:
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data))
     except (python_calamine.CalamineError, OSError, ValueError) as exc:
-        raise _unreadable(package.path, exc) from exc
+        raise unreadable(package.path, exc) from exc
 
-
-def _unreadable(path: Path, exc: Exception) -> NotAWorkbookError:
-    return NotAWorkbookError(
-        f"the workbook cannot be read ({exc})",
-        file=path,
-        expected="an intact, unencrypted .xlsx workbook",
-        fix="open it in Excel, remove any password and save it again as .xlsx",
-    )
 
 
 # ---- cells ---------------------------------------------------------------------------
