@@ -28,7 +28,7 @@ from typing import Any
 
 from perfeval_utils import schema
 from perfeval_utils.errors import PerfevalError
-from perfeval_utils.workbook import Report, _frame
+from perfeval_utils.workbook import Report, sheet_frame
 
 __all__ = ["Extraction", "ReportTextError", "extract_report"]
 
@@ -680,11 +680,11 @@ def extract_report(path: str | Path) -> Extraction:
     report = Report(
         path=path,
         meta=x.meta,
-        budget=_frame(budget_rows, schema.BUDGET),
-        kpis=_frame(kpi_rows, schema.KPIS),
-        tasks=_frame(task_rows, schema.TASKS),
-        claims=_frame(claim_rows, schema.CLAIMS),
-        rules=_frame([], schema.RULES),
+        budget=sheet_frame(budget_rows, schema.BUDGET),
+        kpis=sheet_frame(kpi_rows, schema.KPIS),
+        tasks=sheet_frame(task_rows, schema.TASKS),
+        claims=sheet_frame(claim_rows, schema.CLAIMS),
+        rules=sheet_frame([], schema.RULES),
         meta_sources=sources,
     )
     return Extraction(report, x.questions)

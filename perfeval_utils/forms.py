@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perfeval_utils import schema
 from perfeval_utils.errors import MetaError, MissingSheetError, NotAWorkbookError, TotalRowError
-from perfeval_utils.workbook import Report, _frame
+from perfeval_utils.workbook import Report, sheet_frame
 
 __all__ = [
     "BASIC_HEADER_WORDS",
@@ -911,7 +911,7 @@ def load_form(path: str | Path, sheet: str | None = None, *, amount_unit: str | 
     _meta_scan(reader)
     _require_meta(reader)
     _leftovers(reader, tables)
-    budget = _frame(budget_lines, schema.BUDGET)
+    budget = sheet_frame(budget_lines, schema.BUDGET)
     totals = budget.loc[budget["dimension"] == schema.TOTAL, "source"].tolist()
     if len(totals) != 1:
         raise TotalRowError(
@@ -920,9 +920,9 @@ def load_form(path: str | Path, sheet: str | None = None, *, amount_unit: str | 
             expected="one total line: 年度资金总额 / 资金总额 / 合计 / 部门整体支出",
             fix="fill in the form's budget block (年度资金总额 with 全年预算数 and 全年执行数)",
         )
-    claims = _frame(reader.claims, schema.CLAIMS)
+    claims = sheet_frame(reader.claims, schema.CLAIMS)
     report = Report(
-        path, reader.meta, budget, kpis, _frame([], schema.TASKS), claims, _frame([], schema.RULES),
+        path, reader.meta, budget, kpis, sheet_frame([], schema.TASKS), claims, sheet_frame([], schema.RULES),
         reader.meta_sources,
     )
     unplaced = pd.DataFrame(reader.unplaced, columns=["cell", "value", "reason"]).astype("str")
@@ -976,7 +976,7 @@ def _kpi_frame(reader: _Reader, records: list[dict[str, Any]]) -> pd.DataFrame:
                   "core": texts.get("core", (0, None))[1]}
         for name in extra_names:
             extras.setdefault(name, []).append(values[name])
-    frame = _frame(rows, schema.KPIS)
+    frame = sheet_frame(rows, schema.KPIS)
     frame["category"] = frame["category"].astype("str")
     for name in extra_names:
         column = pd.Series(extras.get(name, []), dtype=object if name == "coefficient" else "str")

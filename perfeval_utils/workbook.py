@@ -591,7 +591,7 @@ def _refuse_orphans(row: list[Cell], known: set[int], sheet: Sheet, path: Path, 
             )
 
 
-def _frame(records: Sequence[Sequence[Any]], sheet: Sheet) -> pd.DataFrame:
+def sheet_frame(records: Sequence[Sequence[Any]], sheet: Sheet) -> pd.DataFrame:
     """Text as pandas strings, exact numbers as Decimal objects, counts as nullable Int64.
 
     The frame is assembled from its blocks (pandas.api.internals.create_dataframe_from_blocks):
@@ -648,7 +648,7 @@ class _Table:
         return next(c.header for c in self.sheet.columns if c.name == name)
 
     def frame(self) -> pd.DataFrame:
-        return _frame(self.records, self.sheet)
+        return sheet_frame(self.records, self.sheet)
 
 
 def _refuse_duplicates(table: _Table, path: Path) -> None:
