@@ -27,7 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"
-CHECK_STAND_IN = ("from perfeval_utils import load_report; from perfeval_utils.reconcile import reconcile; "
+CHECK_STAND_IN = ("from perfeval_utils import load_report; from perfeval_utils.check.reconcile import reconcile; "
                   "reconcile(load_report('data/huangpu-zonggonghui-2022.xlsx'))")
 
 
@@ -102,7 +102,7 @@ def bench_loading(files: list[Path], results: dict[str, Any], repeat: int) -> li
         for method in methods.values():
             method(f)
     try:
-        from perfeval_utils.portfolio import load_reports
+        from perfeval_utils.read.many import load_reports
     except ImportError:  # pragma: no cover - portfolio.py is written alongside
         load_reports = None
     best: dict[str, float] = {}
@@ -152,8 +152,8 @@ def bench_parse_value(reports: list[Any], results: dict[str, Any]) -> None:
 
 
 def bench_analysis(reports: list[Any], results: dict[str, Any]) -> None:
-    from perfeval_utils.indicators import indicators
-    from perfeval_utils.reconcile import reconcile
+    from perfeval_utils.analyse.indicators import indicators
+    from perfeval_utils.check.reconcile import reconcile
 
     seconds, checks = _timed(lambda: [reconcile(r) for r in reports])
     results["reconcile"] = {"seconds": seconds, "reports": len(reports), "checks": sum(len(c) for c in checks)}

@@ -2,7 +2,7 @@
 
 The few names a notebook needs are re-exported here. Heavier parts (many workbooks, the
 workbook writer and template, which import openpyxl and tqdm) load on first use, and charts
-live in ``perfeval_utils.charts``, so ``import perfeval_utils`` stays fast and never imports
+live in ``perfeval_utils.present.charts``, so ``import perfeval_utils`` stays fast and never imports
 matplotlib.
 """
 
@@ -10,21 +10,22 @@ from importlib import import_module
 from typing import Any
 
 from perfeval_utils.errors import PerfevalError, ValueParseError, WorkbookError
+from perfeval_utils.read.workbook import load_report
+from perfeval_utils.report import Report
 from perfeval_utils.values import Measure, parse_value
-from perfeval_utils.workbook import Report, load_report
 
 #: Re-exported names loaded on first access: name → module. (Never a name that is also a submodule,
-#: such as ``reconcile``: ``from perfeval_utils import reconcile`` must give the module.)
+#: such as ``reconcile``: ``from perfeval_utils.check import reconcile`` must give the module.)
 _LAZY = {
-    "load_reports": "perfeval_utils.portfolio",
-    "ReportSet": "perfeval_utils.portfolio",
-    "DuplicateReportError": "perfeval_utils.portfolio",
-    "write_workbook": "perfeval_utils.writer",
-    "write_template": "perfeval_utils.template",
-    "extract_report": "perfeval_utils.extract",
-    "Extraction": "perfeval_utils.extract",
-    "load_form": "perfeval_utils.forms",
-    "FormResult": "perfeval_utils.forms",
+    "load_reports": "perfeval_utils.read.many",
+    "ReportSet": "perfeval_utils.read.many",
+    "DuplicateReportError": "perfeval_utils.read.many",
+    "write_workbook": "perfeval_utils.present.writer",
+    "write_template": "perfeval_utils.present.template",
+    "extract_report": "perfeval_utils.read.text",
+    "Extraction": "perfeval_utils.read.text",
+    "load_form": "perfeval_utils.read.form",
+    "FormResult": "perfeval_utils.read.form",
 }
 
 __all__ = [
@@ -45,6 +46,11 @@ __all__ = [
     "write_template",
     "write_workbook",
 ]
+
+
+def __dir__() -> list[str]:
+    """Tab completion shows the lazy names too, before first use."""
+    return sorted({*globals(), *_LAZY})
 
 
 def __getattr__(name: str) -> Any:

@@ -43,7 +43,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _paths(values: tuple[str, ...]) -> list[Path]:
-    from perfeval_utils.runner import find_workbooks
+    from perfeval_utils.present.build import find_workbooks
 
     paths = [Path(v) for v in values]
     missing = [str(p) for p in paths if not p.exists()]
@@ -61,8 +61,8 @@ def check(paths: tuple[str, ...], output: str) -> None:
 
     Exit status 0 when every workbook loads and every check passes, 1 otherwise.
     """
-    from perfeval_utils.reconcile import reconcile
-    from perfeval_utils.workbook import load_report
+    from perfeval_utils.check.reconcile import reconcile
+    from perfeval_utils.read.workbook import load_report
 
     rows = []
     for path in _paths(paths):
@@ -119,7 +119,7 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 @click.option("--no-input", is_flag=True, help="HTML 中隐藏代码 / hide code in the HTML.")
 def report(data: Path, out: Path, notebooks: Path, no_input: bool) -> None:
     """运行全部笔记本并导出离线 HTML、图表和演示文稿 / run every notebook, export offline HTML, figures, decks."""
-    from perfeval_utils.runner import run_all
+    from perfeval_utils.present.build import run_all
 
     written = run_all(notebooks, data, out, no_input=no_input)
     written += _figures_and_decks(data, out)
@@ -127,8 +127,8 @@ def report(data: Path, out: Path, notebooks: Path, no_input: bool) -> None:
 
 
 def _figures_and_decks(data: Path, out: Path) -> list:  # type: ignore[type-arg]
-    from perfeval_utils.runner import find_workbooks
-    from perfeval_utils.workbook import load_report
+    from perfeval_utils.present.build import find_workbooks
+    from perfeval_utils.read.workbook import load_report
 
     written = []
     for path in find_workbooks([data]):
@@ -145,9 +145,9 @@ def _write_figures(report: Any, out: Path) -> tuple[dict[str, Path], list]:  # t
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from perfeval_utils.charts import all_figures, apply_style, save_figure
-    from perfeval_utils.charts.reconcile_chart import reconciliation_figure
-    from perfeval_utils.runner import Written, output_folder
+    from perfeval_utils.present.build import Written, output_folder
+    from perfeval_utils.present.charts import all_figures, apply_style, save_figure
+    from perfeval_utils.present.charts.reconcile_chart import reconciliation_figure
 
     apply_style()
     folder = output_folder(out, report) / "figures"
@@ -163,8 +163,8 @@ def _write_figures(report: Any, out: Path) -> tuple[dict[str, Path], list]:  # t
 
 
 def _write_deck(report: Any, out: Path, figures: dict[str, Path]) -> Any:
-    from perfeval_utils.deck import write_deck
-    from perfeval_utils.runner import Written, output_folder
+    from perfeval_utils.present.build import Written, output_folder
+    from perfeval_utils.present.deck import write_deck
 
     path = output_folder(out, report) / f"{report.path.stem}_评审会.pptx"
     return Written(write_deck(report, path, figures), "deck")
@@ -182,7 +182,7 @@ def _list_written(written: list) -> None:  # type: ignore[type-arg]
               help="输出目录 / output folder.")
 def figures(paths: tuple[str, ...], out: Path) -> None:
     """把每张图写成 PNG 和 SVG / write every chart as PNG and SVG."""
-    from perfeval_utils.workbook import load_report
+    from perfeval_utils.read.workbook import load_report
 
     written = []
     for path in _paths(paths):
@@ -196,7 +196,7 @@ def figures(paths: tuple[str, ...], out: Path) -> None:
               help="输出目录 / output folder.")
 def deck(path: Path, out: Path) -> None:
     """为一个部门一个年度写评审会演示文稿（16:9 PPTX）/ write the review-meeting deck for one workbook."""
-    from perfeval_utils.workbook import load_report
+    from perfeval_utils.read.workbook import load_report
 
     report = load_report(path)
     figures, files = _write_figures(report, out)
@@ -211,8 +211,8 @@ def deck(path: Path, out: Path) -> None:
               help="沿用该工作簿的指标与目标 / carry over this workbook's indicators and targets.")
 def template(path: Path, department: str, year: int, like: Path | None) -> None:
     """写一个待填写的空白工作簿 / write an empty v1 workbook ready to fill in."""
-    from perfeval_utils.template import write_template
-    from perfeval_utils.workbook import load_report
+    from perfeval_utils.present.template import write_template
+    from perfeval_utils.read.workbook import load_report
 
     written = write_template(path, department, year, like=load_report(like) if like else None)
     click.echo(f"写入 written: {written}")
@@ -227,8 +227,8 @@ def extract(text: Path, path: Path) -> None:
     Questions the text cannot answer are printed; indicators whose 一级指标 the report does not
     print must be classified by hand before the workbook loads.
     """
-    from perfeval_utils.extract import extract_report
-    from perfeval_utils.writer import write_workbook
+    from perfeval_utils.present.writer import write_workbook
+    from perfeval_utils.read.text import extract_report
 
     extraction = extract_report(text)
     written = write_workbook(extraction.report, path)

@@ -45,7 +45,7 @@ from perfeval_utils.errors import (
     UnsafeWorkbookError,
     WorkbookError,
 )
-from perfeval_utils.workbook import Report
+from perfeval_utils.read.workbook import Report
 
 from .builders import Rows, valid_sheets
 

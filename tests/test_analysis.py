@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from perfeval_utils import load_report
-from perfeval_utils.budget import execution, matches_at_printed_precision, split
-from perfeval_utils.indicators import indicators, shortfalls, stated_met, target_flags
-from perfeval_utils.scoring import Rubric, by_category, grade, score, summary
-from perfeval_utils.workbook import Report
+from perfeval_utils.analyse.budget import execution, matches_at_printed_precision, split
+from perfeval_utils.analyse.indicators import indicators, shortfalls, stated_met, target_flags
+from perfeval_utils.analyse.scoring import Rubric, by_category, grade, score, summary
+from perfeval_utils.read.workbook import Report
 
 from .builders import valid_sheets, write_workbook
 
@@ -252,14 +252,14 @@ def test_grade_bands(total: str, expected: str) -> None:
 
 
 def test_execution_summary_sentence(seed: Report) -> None:
-    from perfeval_utils.budget import execution_summary
+    from perfeval_utils.analyse.budget import execution_summary
 
     assert execution_summary(seed) == (
         "预算数 1415.43 万元，执行数 1390.69 万元，重算执行率 98.2521%；报告执行率 98.25%，按报告精度一致")
 
 
 def test_dimension_sums_show_the_nature_split_adds_to_the_budget(seed: Report) -> None:
-    from perfeval_utils.budget import dimension_sums
+    from perfeval_utils.analyse.budget import dimension_sums
 
     sums = dimension_sums(seed).set_index("dimension")
     assert sums.loc["支出性质", "executed_sum"] == D("1415.43")  # 1319.92 + 95.51, the budget, not 1390.69
@@ -268,7 +268,7 @@ def test_dimension_sums_show_the_nature_split_adds_to_the_budget(seed: Report) -
 
 
 def test_shortfall_sentences_quote_gap_and_reason(seed: Report) -> None:
-    from perfeval_utils.indicators import shortfall_sentences
+    from perfeval_utils.analyse.indicators import shortfall_sentences
 
     lines = shortfall_sentences(seed).split("\n")
     assert lines[0].startswith("指标3「劳模疗养参加数量」：预期 46 名，实现 37 名，差 9 名，完成率 80.43%")
@@ -276,7 +276,7 @@ def test_shortfall_sentences_quote_gap_and_reason(seed: Report) -> None:
 
 
 def test_status_agreement_counts_and_names_disagreements(tmp_path: Path, seed: Report) -> None:
-    from perfeval_utils.indicators import status_agreement
+    from perfeval_utils.analyse.indicators import status_agreement
 
     expected = "共 11 个指标部分：计算结果与报告完成情况一致 11 个，不一致 0 个"
     assert status_agreement(indicators(seed)).startswith(expected)
@@ -287,7 +287,7 @@ def test_status_agreement_counts_and_names_disagreements(tmp_path: Path, seed: R
 
 
 def test_weights_statement(tmp_path: Path, seed: Report) -> None:
-    from perfeval_utils.scoring import weights_statement
+    from perfeval_utils.analyse.scoring import weights_statement
 
     assert weights_statement(seed).startswith("报告未列出指标分值（10 个指标中列出 0 个），也未列各指标得分")
     sheets = valid_sheets()
@@ -309,7 +309,7 @@ def test_stated_execution_points_rescale_the_rubric(tmp_path: Path) -> None:
 
 
 def test_a_workbook_without_indicators_is_not_graded(tmp_path: Path) -> None:
-    from perfeval_utils.scoring import NOT_GRADED
+    from perfeval_utils.analyse.scoring import NOT_GRADED
 
     sheets = valid_sheets()
     sheets["指标"] = sheets["指标"][:1]
@@ -319,7 +319,7 @@ def test_a_workbook_without_indicators_is_not_graded(tmp_path: Path) -> None:
 
 
 def test_qualitative_shortfall_quotes_the_texts(tmp_path: Path) -> None:
-    from perfeval_utils.indicators import shortfall_sentences
+    from perfeval_utils.analyse.indicators import shortfall_sentences
 
     report = kpi_workbook(tmp_path, [("效益", "100%", "无", "未完成")])
     assert shortfall_sentences(report) == "指标1「指标1」：预期「100%」，实现「无」，完成率 0.00%。原因：报告未说明原因"

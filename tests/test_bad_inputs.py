@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfeval_utils import PerfevalError, load_report
-from perfeval_utils.package_check import scan_sheet
-from perfeval_utils.workbook import WARNING_COLUMNS, _number_to_decimal
+from perfeval_utils.cells import decimal_from_excel as _number_to_decimal
+from perfeval_utils.read.package import scan_sheet
+from perfeval_utils.report import WARNING_COLUMNS
 
 from .bad_inputs import CASES, Case, Loads, Raises, cell, entity_bomb, measure, valid_sheets, workbook_bytes, xlsx
 

@@ -26,7 +26,9 @@ from matplotlib.text import Text
 from PIL import Image
 
 from perfeval_utils import Report, load_report
-from perfeval_utils.charts import (
+from perfeval_utils.analyse.indicators import shortfalls
+from perfeval_utils.errors import WorkbookError
+from perfeval_utils.present.charts import (
     COLOURS,
     all_figures,
     budget_execution_figure,
@@ -35,9 +37,7 @@ from perfeval_utils.charts import (
     save_figure,
     shortfalls_figure,
 )
-from perfeval_utils.charts.style import FIGSIZE
-from perfeval_utils.errors import WorkbookError
-from perfeval_utils.indicators import shortfalls
+from perfeval_utils.present.charts.style import FIGSIZE
 from tests.builders import valid_sheets, write_workbook
 
 matplotlib.use("Agg")

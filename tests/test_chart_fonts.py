@@ -22,7 +22,8 @@ from matplotlib.font_manager import FontProperties, findfont, fontManager
 from matplotlib.ft2font import FT2Font
 from PIL import Image
 
-from perfeval_utils.charts import (
+from perfeval_utils.errors import PerfevalError
+from perfeval_utils.present.charts import (
     COLOURS,
     CJKFontMissingError,
     apply_style,
@@ -30,9 +31,8 @@ from perfeval_utils.charts import (
     register_cjk_font,
     save_figure,
 )
-from perfeval_utils.charts import fonts as fonts_module
-from perfeval_utils.charts.export import PNG_DPI
-from perfeval_utils.errors import PerfevalError
+from perfeval_utils.present.charts import fonts as fonts_module
+from perfeval_utils.present.charts.export import PNG_DPI
 
 matplotlib.use("Agg")
 
@@ -155,8 +155,8 @@ def test_bundled_font_is_located_without_importing_mplfonts() -> None:
         "import sys\n"
         "import perfeval_utils\n"
         "assert 'matplotlib' not in sys.modules, 'import perfeval_utils pulled in matplotlib'\n"
-        "from perfeval_utils.charts import register_cjk_font\n"
-        "from perfeval_utils.charts.fonts import bundled_font_file\n"
+        "from perfeval_utils.present.charts import register_cjk_font\n"
+        "from perfeval_utils.present.charts.fonts import bundled_font_file\n"
         "assert bundled_font_file() is not None\n"
         "print(register_cjk_font())\n"
         "assert 'mplfonts' not in sys.modules, 'mplfonts code was imported'\n"
@@ -239,7 +239,7 @@ def test_save_figure_is_byte_identical_across_processes(styled: str, tmp_path: P
         "import importlib.util, sys\n"
         f"spec = importlib.util.spec_from_file_location('chart_test', {str(Path(__file__))!r})\n"
         "mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)\n"
-        "from perfeval_utils.charts import house_style, save_figure\n"
+        "from perfeval_utils.present.charts import house_style, save_figure\n"
         "with house_style():\n"
         f"    save_figure(mod.build_chart(), {str(tmp_path / 'there')!r})\n"
     )

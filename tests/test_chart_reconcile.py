@@ -13,8 +13,8 @@ import matplotlib.pyplot as plt
 import pytest
 
 from perfeval_utils import load_report
-from perfeval_utils.charts import house_style
-from perfeval_utils.charts.reconcile_chart import reconciliation_figure
+from perfeval_utils.present.charts import house_style
+from perfeval_utils.present.charts.reconcile_chart import reconciliation_figure
 
 from .builders import valid_sheets, write_workbook
 

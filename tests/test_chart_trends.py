@@ -22,13 +22,14 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
-from perfeval_utils import charts, load_report
-from perfeval_utils import portfolio as pf
-from perfeval_utils.charts import house_style, save_figure
-from perfeval_utils.charts.style import FIGSIZE
-from perfeval_utils.charts.trends import HATCH, peer_figure, short_department, trend_figure, trend_panels_figure
-from perfeval_utils.portfolio import ReportSet, load_reports
-from perfeval_utils.template import write_template
+from perfeval_utils import load_report
+from perfeval_utils.analyse import peers
+from perfeval_utils.present import charts
+from perfeval_utils.present.charts import house_style, save_figure
+from perfeval_utils.present.charts.style import FIGSIZE
+from perfeval_utils.present.charts.trends import HATCH, peer_figure, short_department, trend_figure, trend_panels_figure
+from perfeval_utils.present.template import write_template
+from perfeval_utils.read.many import ReportSet, load_reports
 
 matplotlib.use("Agg")
 
@@ -97,7 +98,7 @@ def _figures(data: ReportSet) -> dict[str, Figure]:
         "laomo": trend_figure(data, YIYANG, "专项资金", "劳模专项补助资金"),
         "tongzhou": trend_figure(data, TONGZHOU),
         "panels": trend_panels_figure(data, [TONGZHOU, YIYANG, LIANGPING, RONGCHANG]),
-        "peer": peer_figure(pf.peer_comparison(data, unions), HUANGPU),
+        "peer": peer_figure(peers.peer_comparison(data, unions), HUANGPU),
     }
 
 
@@ -155,7 +156,7 @@ def test_panels_show_each_unions_two_years_and_flag_a_stated_rate_that_disagrees
 def test_peer_chart_marks_the_department_and_the_change(data: ReportSet) -> None:
     unions = [d for d in data.departments if "总工会" in d]
     with house_style():
-        fig = peer_figure(pf.peer_comparison(data, unions), HUANGPU)
+        fig = peer_figure(peers.peer_comparison(data, unions), HUANGPU)
         _draw_strict(fig)
     (ax,) = fig.axes
     ticks = [t.get_text() for t in ax.get_yticklabels()]

@@ -102,7 +102,7 @@ def test_deck_slides_titles_pictures_and_east_asian_font(tmp_path: Path) -> None
 
 
 def test_report_writes_offline_html(tmp_path: Path) -> None:
-    from perfeval_utils.runner import remote_references
+    from perfeval_utils.present.build import remote_references
 
     data = tmp_path / "data"
     data.mkdir()
@@ -118,7 +118,7 @@ def test_report_writes_offline_html(tmp_path: Path) -> None:
     html = (folder / "00_overview.html").read_text(encoding="utf-8")
     assert "预算数 1415.43 万元" in html
     assert remote_references(html) == []
-    assert "from perfeval_utils import notebook" not in html  # --no-input hides code
+    assert "from perfeval_utils.present import notebook" not in html  # --no-input hides code
     executed = (folder / "00_overview.ipynb").read_text(encoding="utf-8")
     assert "department = '广州市黄埔区总工会（广州开发区总工会）'" in executed  # injected readable, not \\uXXXX
     assert (folder / "huangpu-zonggonghui-2022_评审会.pptx").exists()

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 
 from perfeval_utils import PerfevalError, load_report, schema
-from perfeval_utils.extract import Extraction, ReportTextError, extract_report, line_ref
-from perfeval_utils.workbook import Report
-from perfeval_utils.writer import write_workbook
+from perfeval_utils.present.writer import write_workbook
+from perfeval_utils.read.text import Extraction, ReportTextError, extract_report, line_ref
+from perfeval_utils.read.workbook import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_TEXT = ROOT / "seeds" / "2022_黄埔区总工会_部门整体支出绩效自评报告.txt"

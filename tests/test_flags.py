@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from perfeval_utils import load_report
-from perfeval_utils.flags import Thresholds, red_flags, review_priority
+from perfeval_utils.check.flags import Thresholds, red_flags, review_priority
 
 from .builders import Rows, valid_sheets, write_workbook
 
@@ -119,7 +119,7 @@ def test_priority_counts_each_kind_once(tmp_path: Path) -> None:
 
 
 def test_unreadable_workbook_in_a_set_is_flagged(tmp_path: Path) -> None:
-    from perfeval_utils.portfolio import load_reports
+    from perfeval_utils.read.many import load_reports
 
     write_workbook(tmp_path / "good.xlsx", valid_sheets())
     (tmp_path / "bad.xlsx").write_text("not a workbook", encoding="utf-8")
@@ -137,8 +137,8 @@ def test_flags_chart_draws_without_missing_glyphs() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from perfeval_utils.charts import house_style
-    from perfeval_utils.charts.flags_chart import flags_figure
+    from perfeval_utils.present.charts import house_style
+    from perfeval_utils.present.charts.flags_chart import flags_figure
 
     reports = [load_report(p) for p in [ROOT / "data" / "huangpu-zonggonghui-2022.xlsx",
                                         *sorted((ROOT / "data" / "reference").glob("*.xlsx"))]]

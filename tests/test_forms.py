@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 
 from perfeval_utils import schema
+from perfeval_utils.analyse.indicators import indicators
+from perfeval_utils.check.reconcile import reconcile
 from perfeval_utils.errors import MetaError, MissingSheetError, NotAWorkbookError, TotalRowError, WorkbookError
-from perfeval_utils.forms import AmountUnitError, FormResult, load_form
-from perfeval_utils.indicators import indicators
-from perfeval_utils.reconcile import reconcile
+from perfeval_utils.read.form import AmountUnitError, FormResult, load_form
 
 from .form_builders import BUILDERS, REFERENCE, SHEET, BuiltForm, minimal_rows, write_rows
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from perfeval_utils import PerfevalError, notebook
+from perfeval_utils import PerfevalError
+from perfeval_utils.present import notebook
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "huangpu-zonggonghui-2022.xlsx"
 DEPARTMENT = "广州市黄埔区总工会（广州开发区总工会）"
@@ -53,7 +54,7 @@ def test_package_import_is_light_and_submodules_stay_modules() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, perfeval_utils; from perfeval_utils import reconcile, flags; "
+    code = ("import sys, perfeval_utils; from perfeval_utils.check import reconcile, flags; "
             "print(type(reconcile).__name__, 'matplotlib' in sys.modules, 'openpyxl' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["module", "False", "False"]

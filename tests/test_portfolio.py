@@ -19,16 +19,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perfeval_utils import PerfevalError, WorkbookError
-from perfeval_utils import portfolio as pf
-from perfeval_utils.portfolio import (
+from perfeval_utils import PerfevalError, WorkbookError, cells
+from perfeval_utils.analyse import peers
+from perfeval_utils.analyse import series as yearly
+from perfeval_utils.analyse.series import derived_basis, prior_year_basis
+from perfeval_utils.read import many
+from perfeval_utils.read.many import (
     DuplicateReportError,
     NoWorkbooksError,
     ReportSet,
     UnknownDepartmentError,
-    derived_basis,
     load_reports,
-    prior_year_basis,
 )
 from tests.builders import valid_sheets, write_workbook
 
@@ -138,11 +139,11 @@ def test_amounts_in_yuan_are_put_on_wanyuan_exactly_and_the_conversion_is_record
 
 
 def test_to_common_unit_never_rounds() -> None:
-    assert str(pf.to_common_unit(Decimal("0.01"), Decimal("0.0001"))) == "0.000001"
-    assert str(pf.to_common_unit(Decimal("20000000"), Decimal("0.0001"))) == "2000"
-    assert str(pf.to_common_unit(Decimal("123456789012345678901234567.89"), Decimal("0.0001"))) == (
+    assert str(many.to_common_unit(Decimal("0.01"), Decimal("0.0001"))) == "0.000001"
+    assert str(many.to_common_unit(Decimal("20000000"), Decimal("0.0001"))) == "2000"
+    assert str(many.to_common_unit(Decimal("123456789012345678901234567.89"), Decimal("0.0001"))) == (
         "12345678901234567890123.456789")
-    assert pf.to_common_unit(None, Decimal("0.0001")) is None
+    assert many.to_common_unit(None, Decimal("0.0001")) is None
 
 
 def _bad_workbooks(tmp_path: Path) -> None:
@@ -190,7 +191,7 @@ def test_progress_bar_only_when_asked_or_many_files_and_never_in_tests(tmp_path:
     assert capsys.readouterr().err == ""  # silent under pytest
     load_reports(tmp_path, progress=True)
     assert "6/6" in capsys.readouterr().err
-    assert pf._show_progress(None, pf.PROGRESS_MIN_FILES + 1) is False  # PYTEST_CURRENT_TEST is set here
+    assert many._show_progress(None, many.PROGRESS_MIN_FILES + 1) is False  # PYTEST_CURRENT_TEST is set here
 
 
 def test_unknown_department_lists_those_held(data: ReportSet) -> None:
@@ -216,7 +217,7 @@ def test_prior_year_column_becomes_a_year_marked_as_from_the_later_report(tmp_pa
     sheets = sheets_for(year=2023)
     sheets["预算"][1][4] = 1274.38  # 上年执行数 of the 合计 line
     write_workbook(tmp_path / "2023.xlsx", sheets)
-    series = pf.series(load_reports(tmp_path))
+    series = yearly.series(load_reports(tmp_path))
     assert _series_value(series, "测试区总工会", 2022) == ("1274.38", "prior-year column of the 2023 report")
     assert _series_value(series, "测试区总工会", 2023) == ("1390.69", "stated")
     assert _series_value(series, "测试区总工会", 2023, "执行率") == ("98.25", "stated")
@@ -231,19 +232,19 @@ def test_stated_change_gives_a_derived_prior_year_with_the_claims_source(tmp_pat
                            ["C04", "二", "较上年:部门整体支出:增减率", 14.09, "%", "第12行"]]
     write_workbook(tmp_path / "2024.xlsx", sheets)
     reports = load_reports(tmp_path)
-    series = pf.series(reports)
+    series = yearly.series(reports)
     # 2849.65 − 319.38 = 2530.27 (the change is stated in 元: 3193800 元 = 319.38 万元)
     assert _series_value(series, "测试区总工会", 2023) == ("2530.27", "derived from stated change in the 2024 report")
     derived = series[series["year"] == 2023].iloc[0]
     assert derived["source"] == "第12行" and derived["unit"] == "万元"
-    (change,) = pf.stated_changes(reports).to_dict("records")
+    (change,) = yearly.stated_changes(reports).to_dict("records")
     assert str(change["change"]) == "319.38" and str(change["recomputed_rate"]) == "12.62"
     assert change["rate_matches"] is False or not change["rate_matches"]
     assert "14.09" in change["note"] and "12.62" in change["note"]
 
 
 def test_real_two_year_series_from_one_report(data: ReportSet) -> None:
-    series = pf.series(data)
+    series = yearly.series(data)
     assert _series_value(series, TONGZHOU, 2023) == ("2530.27", derived_basis(2024))
     assert _series_value(series, TONGZHOU, 2024) == ("2849.65", "stated")
     assert _series_value(series, RONGCHANG, 2023) == ("375.05", derived_basis(2024))
@@ -265,7 +266,7 @@ def test_real_two_year_series_from_one_report(data: ReportSet) -> None:
 
 
 def test_stated_changes_check_the_stated_rate(data: ReportSet) -> None:
-    changes = pf.stated_changes(data).set_index(["department", "item"])
+    changes = yearly.stated_changes(data).set_index(["department", "item"])
     tongzhou = changes.loc[(TONGZHOU, "部门整体支出")]
     assert str(tongzhou["recomputed_rate"]) == "12.62" and str(tongzhou["stated_rate"]) == "14.09"
     assert not tongzhou["rate_matches"]
@@ -280,7 +281,7 @@ def test_execution_by_year_prefers_the_years_own_report_and_lists_the_other(tmp_
     later = sheets_for(year=2023)
     later["预算"][1][4] = 1390.7  # restated in the 2023 report: differs from the 2022 report's 1390.69
     write_workbook(tmp_path / "2023.xlsx", later)
-    table = pf.execution_by_year(load_reports(tmp_path), "测试区总工会")
+    table = yearly.execution_by_year(load_reports(tmp_path), "测试区总工会")
     first = table.iloc[0]
     assert (first["year"], str(first["executed"]), first["executed_basis"]) == (2022, "1390.69", "stated")
     assert first["other_figures"] == "执行数 1390.7（prior-year column of the 2023 report）"
@@ -289,11 +290,11 @@ def test_execution_by_year_prefers_the_years_own_report_and_lists_the_other(tmp_
 
 
 def test_execution_by_year_for_a_line_and_the_seed(data: ReportSet) -> None:
-    seed = pf.execution_by_year(data, HUANGPU)
+    seed = yearly.execution_by_year(data, HUANGPU)
     assert len(seed) == 1
     assert [str(seed.iloc[0][c]) for c in ("budget", "executed", "stated_rate", "rate")] == [
         "1415.43", "1390.69", "98.25", "98.2521"]
-    laomo = pf.execution_by_year(data, YIYANG, "专项资金", "劳模专项补助资金")
+    laomo = yearly.execution_by_year(data, YIYANG, "专项资金", "劳模专项补助资金")
     assert laomo["year"].tolist() == [2021, 2022]
     assert laomo.iloc[0]["budget"] is None and str(laomo.iloc[0]["executed"]) == "172.8"
     assert laomo.iloc[0]["rate"] is None  # no rate from a prior-year column alone
@@ -312,29 +313,29 @@ def test_indicators_match_by_name_across_years_and_recurring_shortfalls(tmp_path
     later["指标"][3][4] = "满意度（新）"  # renamed: a new indicator
     write_workbook(tmp_path / "2023.xlsx", later)
     reports = load_reports(tmp_path)
-    series = pf.indicator_series(reports)
+    series = yearly.indicator_series(reports)
     years = series.groupby("name")["years"].max().to_dict()
     assert years == {"培训次数": 2, "培训 次数": 2, "慰问金": 2, "满意度": 1, "满意度（新）": 1}
-    trend = pf.indicator_trend(reports, "测试区总工会")
+    trend = yearly.indicator_trend(reports, "测试区总工会")
     assert sorted(set(trend["name"])) == ["培训 次数", "培训次数", "慰问金"]
-    (recurring,) = pf.recurring_shortfalls(reports).to_dict("records")
+    (recurring,) = yearly.recurring_shortfalls(reports).to_dict("records")
     assert (recurring["name"], recurring["years_short"], recurring["times_short"]) == ("慰问金", "2022、2023", 2)
     assert recurring["reasons"] == "2022：联系不上；2023：仍联系不上"
-    assert pf.recurring_shortfalls(reports, min_years=3).empty
+    assert yearly.recurring_shortfalls(reports, min_years=3).empty
 
 
 def test_matching_rule_ignores_blanks_and_width_only() -> None:
-    assert pf.indicator_key("服务外包在岸(万美元)") == pf.indicator_key("服务外包在岸（万美元）")
-    assert pf.indicator_key(" 推广“智慧工会”\u3000扩大影响力") == pf.indicator_key("推广“智慧工会”扩大影响力")
-    assert pf.indicator_key("ABC 满意度") == pf.indicator_key("abc满意度")
-    assert pf.indicator_key("满意度") != pf.indicator_key("服务对象满意度")
+    assert cells.indicator_key("服务外包在岸(万美元)") == cells.indicator_key("服务外包在岸（万美元）")
+    assert cells.indicator_key(" 推广“智慧工会”\u3000扩大影响力") == cells.indicator_key("推广“智慧工会”扩大影响力")
+    assert cells.indicator_key("ABC 满意度") == cells.indicator_key("abc满意度")
+    assert cells.indicator_key("满意度") != cells.indicator_key("服务对象满意度")
 
 
 def test_a_name_used_twice_in_one_report_is_not_matched(tmp_path: Path) -> None:
     sheets = sheets_for()
     sheets["指标"][3][4] = "培训次数"  # same name as indicator 1
     write_workbook(tmp_path / "dup-name.xlsx", sheets)
-    series = pf.indicator_series(load_reports(tmp_path))
+    series = yearly.indicator_series(load_reports(tmp_path))
     assert series.loc[series["name"] == "培训次数", "ambiguous"].tolist() == [True, True]
 
 
@@ -343,7 +344,7 @@ def test_a_name_used_twice_in_one_report_is_not_matched(tmp_path: Path) -> None:
 
 def test_peer_comparison_on_a_common_unit(data: ReportSet) -> None:
     unions = [d for d in data.departments if "总工会" in d]
-    table = pf.peer_comparison(data, unions).set_index("department")
+    table = peers.peer_comparison(data, unions).set_index("department")
     assert table.index.tolist() == [TONGZHOU, HUANGPU, YIYANG, LIANGPING, RONGCHANG]  # by executed, largest first
     huangpu = table.loc[HUANGPU]
     assert [str(huangpu[c]) for c in ("executed", "basic", "project", "basic_share", "rate")] == [
@@ -361,7 +362,7 @@ def test_peer_comparison_on_a_common_unit(data: ReportSet) -> None:
 
 
 def test_statements_say_what_each_report_states(data: ReportSet) -> None:
-    table = pf.statements(data, [HUANGPU, TONGZHOU, YIYANG]).set_index("department")
+    table = peers.statements(data, [HUANGPU, TONGZHOU, YIYANG]).set_index("department")
     assert table.loc[HUANGPU, ["budget", "executed", "stated_rate", "split", "prior_year"]].tolist() == [
         True, True, True, True, False]
     assert table.loc[HUANGPU, "kpis"] == 10 and bool(table.loc[HUANGPU, "self_score"])

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from perfeval_utils import load_report
-from perfeval_utils.reconcile import findings, reconcile, stated_counts, tally
+from perfeval_utils.check.reconcile import findings, reconcile, stated_counts, tally
 
 from .builders import Rows, valid_sheets, write_workbook
 
@@ -284,7 +284,7 @@ def test_seed_has_each_kind(kind: str) -> None:
 def test_working_paper_has_checks_findings_and_highlighting(tmp_path: Path) -> None:
     import openpyxl
 
-    from perfeval_utils.workpaper import working_paper_path, write_working_paper
+    from perfeval_utils.present.workpaper import working_paper_path, write_working_paper
 
     report = load_report(SEED)
     checks = reconcile(report)
@@ -305,7 +305,7 @@ def test_working_paper_has_checks_findings_and_highlighting(tmp_path: Path) -> N
 
 
 def test_stated_figures_inventory() -> None:
-    from perfeval_utils.reconcile import stated_figures
+    from perfeval_utils.check.reconcile import stated_figures
 
     figures = stated_figures(load_report(SEED))
     counts = figures.groupby("sheet").size().to_dict()

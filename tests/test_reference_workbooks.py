@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 
 from perfeval_utils import load_report
-from perfeval_utils.workbook import Report
+from perfeval_utils.read.workbook import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from perfeval_utils import load_report
-from perfeval_utils.workbook import Report
+from perfeval_utils.read.workbook import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_WORKBOOK = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"

@@ -16,9 +16,9 @@ import pytest
 from openpyxl import load_workbook
 
 from perfeval_utils import PerfevalError, load_report, schema
-from perfeval_utils.template import write_template
-from perfeval_utils.workbook import Report
-from perfeval_utils.writer import WriteError, excel_number, write_workbook
+from perfeval_utils.present.template import write_template
+from perfeval_utils.present.writer import WriteError, excel_number, write_workbook
+from perfeval_utils.read.workbook import Report
 from tests.builders import valid_sheets
 from tests.builders import write_workbook as build_workbook
 

@@ -1,0 +1,70 @@
+"""Save a chart as PNG (slides, Word) and SVG (print, zoom), identical bytes on every run.
+
+Identical bytes mean a re-run that changes nothing shows no diff in version control and
+a reviewer can trust that an unchanged file is an unchanged chart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import matplotlib as mpl
+from matplotlib.figure import Figure
+
+from perfeval_utils.present.charts.fonts import cjk_font_rc, register_cjk_font
+
+#: PNG resolution: sharp on a 1080p projector and in a printed A4 report.
+PNG_DPI: Final = 200
+
+#: Fixed salt so the ids matplotlib writes into SVG (clip paths, glyphs) are the same each run.
+SVG_HASHSALT: Final = "perfeval-utils"
+
+#: No date and no matplotlib version in the files: both change bytes without changing the chart.
+PNG_METADATA: Final[dict[str, Any]] = {"Software": None}
+SVG_METADATA: Final[dict[str, Any]] = {"Date": None, "Creator": None}
+
+_SUFFIXES: Final = (".png", ".svg")
+
+
+def _export_rc() -> dict[str, Any]:
+    """rcParams in force while saving.
+
+    ``svg.fonttype="path"`` draws every glyph as an outline, so the SVG shows Chinese on a
+    machine without the font (with "none" it would name a font the viewer may lack).
+    The CJK font list is set again in case the figure was built inside :func:`house_style`
+    but is saved outside it: generic families are resolved at draw time.
+    """
+    font_rc = cjk_font_rc(register_cjk_font())
+    return {
+        "svg.fonttype": "path",
+        "svg.hashsalt": SVG_HASHSALT,
+        "svg.id": None,
+        "font.sans-serif": font_rc["font.sans-serif"],
+    }
+
+
+def _stem_path(path: str | Path) -> Path:
+    """``out/chart``, ``out/chart.png`` and ``out/chart.svg`` all mean ``out/chart``.
+
+    Any other suffix is kept as part of the name (``执行率.2024`` -> ``执行率.2024.png``).
+    """
+    path = Path(path)
+    if path.suffix.lower() in _SUFFIXES:
+        return path.with_suffix("")
+    return path
+
+
+def save_figure(fig: Figure, path: str | Path) -> list[Path]:
+    """Write *fig* as ``<path>.png`` (PNG_DPI) and ``<path>.svg`` and return both paths.
+
+    Parent folders are created. The figure is not closed: the caller owns it.
+    """
+    stem = _stem_path(path)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    png = stem.with_name(stem.name + ".png")
+    svg = stem.with_name(stem.name + ".svg")
+    with mpl.rc_context(_export_rc()):
+        fig.savefig(png, format="png", dpi=PNG_DPI, metadata=PNG_METADATA)
+        fig.savefig(svg, format="svg", metadata=SVG_METADATA)
+    return [png, svg]
