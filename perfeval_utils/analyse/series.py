@@ -4,7 +4,6 @@ report's prior-year column, or derived from a stated change), never invented. do
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal, Inexact, localcontext
 from typing import Any, Final
 
@@ -17,11 +16,6 @@ from perfeval_utils.cells import indicator_key, is_blank, match_key
 from perfeval_utils.read.many import AMOUNT_COLUMNS, COMMON_UNIT, UNIT_FACTORS, ReportSet, to_common_unit
 from perfeval_utils.read.workbook import Report
 
-#: 文中数据 事项 stating a change on the prior year: 较上年:<项目>:增减额 (amount) / 增减率 (%).
-CHANGE_PREFIX: Final = "较上年"
-CHANGE_AMOUNT: Final = "增减额"
-CHANGE_RATE: Final = "增减率"
-_CHANGE_ITEM = re.compile(rf"^{CHANGE_PREFIX}[:：](?P<scope>[^:：]+)[:：](?P<kind>{CHANGE_AMOUNT}|{CHANGE_RATE})$")
 PERCENT: Final = "%"
 
 #: Series measures: the 预算 sheet's headers for the amounts, and the stated rate.
@@ -84,14 +78,14 @@ def stated_changes(report_set: ReportSet, department: str | None = None) -> pd.D
         claims = report.claims
         found: dict[str, dict[str, Any]] = {}
         for claim in claims.itertuples(index=False):
-            match = _CHANGE_ITEM.match(str(claim.item).strip())
+            match = schema.CHANGE_ITEM.match(str(claim.item).strip())
             if not match:
                 continue
-            entry = found.setdefault(match["scope"].strip(), {"ids": [], "sources": []})
+            entry = found.setdefault(match["item"].strip(), {"ids": [], "sources": []})
             entry["ids"].append(claim.claim_id)
             if _text(claim.source):
                 entry["sources"].append(str(claim.source))
-            if match["kind"] == CHANGE_AMOUNT:
+            if match["kind"] == schema.CHANGE_AMOUNT:
                 entry["change"] = _claim_in_common_unit(claim.value, claim.unit)
                 entry["change_unit"] = _text(claim.unit)
             else:
