@@ -11,11 +11,11 @@ import pytest
 
 from perfeval_utils import load_report
 from perfeval_utils.check.flags import Thresholds, red_flags, review_priority
+from tests.conftest import REFERENCE, SEED, all_workbooks
 
 from .builders import Rows, valid_sheets, write_workbook
 
 Sheets = dict[str, Rows]
-ROOT = Path(__file__).resolve().parents[1]
 HEADER = valid_sheets()["指标"][0]
 
 
@@ -105,9 +105,9 @@ def test_thresholds_are_parameters(tmp_path: Path) -> None:
 
 
 def test_priority_counts_each_kind_once(tmp_path: Path) -> None:
-    reports = [load_report(ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"),
-               load_report(ROOT / "data" / "reference" / "zhongjiang-shuiliju-shuibiaochi-2022.xlsx"),
-               load_report(ROOT / "data" / "reference" / "yiyang-zonggonghui-2022.xlsx")]
+    reports = [load_report(SEED),
+               load_report(REFERENCE / "zhongjiang-shuiliju-shuibiaochi-2022.xlsx"),
+               load_report(REFERENCE / "yiyang-zonggonghui-2022.xlsx")]
     table = review_priority(reports)
     assert list(table["file"]) == ["zhongjiang-shuiliju-shuibiaochi-2022.xlsx", "huangpu-zonggonghui-2022.xlsx",
                                    "yiyang-zonggonghui-2022.xlsx"]
@@ -140,8 +140,7 @@ def test_flags_chart_draws_without_missing_glyphs() -> None:
     from perfeval_utils.present.charts import house_style
     from perfeval_utils.present.charts.flags_chart import flags_figure
 
-    reports = [load_report(p) for p in [ROOT / "data" / "huangpu-zonggonghui-2022.xlsx",
-                                        *sorted((ROOT / "data" / "reference").glob("*.xlsx"))]]
+    reports = [load_report(p) for p in all_workbooks()]
     with house_style(), warnings.catch_warnings():
         warnings.simplefilter("error")
         fig = flags_figure(review_priority(reports), red_flags(reports))

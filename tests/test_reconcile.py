@@ -15,11 +15,11 @@ import pytest
 
 from perfeval_utils import load_report
 from perfeval_utils.check.reconcile import findings, reconcile, stated_counts, tally
+from tests.conftest import SEED
 
 from .builders import Rows, valid_sheets, write_workbook
 
 D = Decimal
-SEED = Path(__file__).resolve().parents[1] / "data" / "huangpu-zonggonghui-2022.xlsx"
 Sheets = dict[str, Rows]
 
 

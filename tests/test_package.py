@@ -1,0 +1,69 @@
+"""The package's public face: a light import, lazy names that tab completion shows, keyword-built Reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import fields
+
+import pandas as pd
+import pytest
+
+import perfeval_utils
+from perfeval_utils import Report
+from tests.conftest import ROOT
+
+#: Heavy libraries that only the parts needing them import, on first use.
+HEAVY = ("matplotlib", "openpyxl", "pptx", "tqdm", "nbformat", "papermill")
+
+
+def test_importing_the_package_imports_no_heavy_library() -> None:
+    """A fresh interpreter: after ``import perfeval_utils`` none of HEAVY is in sys.modules."""
+    code = (
+        "import json, sys; import perfeval_utils; "
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert json.loads(done.stdout) == []
+
+
+def test_the_check_itself_would_see_a_heavy_import() -> None:
+    """Negative control: the same probe after importing the charts does list matplotlib."""
+    code = (
+        "import json, sys; import perfeval_utils.present.charts; "
+        f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "matplotlib" in json.loads(done.stdout)
+
+
+def test_dir_lists_the_lazy_names_before_first_use() -> None:
+    names = dir(perfeval_utils)
+    assert {"load_reports", "load_form", "load_report", "parse_value", "ReportSet"} <= set(names)
+
+
+def test_a_lazy_name_loads_on_access_and_an_unknown_one_is_an_attribute_error() -> None:
+    from perfeval_utils.read.many import load_reports
+
+    assert perfeval_utils.load_reports is load_reports
+    with pytest.raises(AttributeError, match="no_such_name"):
+        perfeval_utils.no_such_name  # noqa: B018
+
+
+def test_a_report_is_built_with_keyword_arguments_only(seed_report: Report) -> None:
+    values = {f.name: getattr(seed_report, f.name) for f in fields(Report)}
+    rebuilt = Report(**values)
+    assert all(getattr(rebuilt, name) is value for name, value in values.items())
+    with pytest.raises(TypeError):
+        Report(*values.values())  # type: ignore[misc]
+
+
+def test_keyword_report_keeps_its_frames_where_they_were_given(seed_report: Report) -> None:
+    """Swapping two frames by name is visible: the budget frame is the one passed as budget."""
+    empty = pd.DataFrame()
+    report = Report(path=seed_report.path, meta=seed_report.meta, budget=seed_report.budget, kpis=empty,
+                    tasks=empty, claims=empty, rules=empty)
+    assert report.budget is seed_report.budget
+    assert report.kpis is empty
+    assert report.warnings == ()
