@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from pandas.api.types import is_scalar
 
 #: Excel shows and keeps at most 15 significant digits; a stored float with more is binary noise.
 EXCEL_DIGITS = 15
@@ -52,10 +53,8 @@ def is_blank(value: Cell) -> bool:
         return not value.strip(STRIP)
     if isinstance(value, Decimal):
         return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # pd.isna of a list-like is an array, not a truth value
-        return False
+    # pd.isna of a list-like answers per element: [None] would pass for blank. Only scalars are asked.
+    return is_scalar(value) and bool(pd.isna(value))
 
 
 def strip_text(text: str) -> str:
@@ -63,6 +62,13 @@ def strip_text(text: str) -> str:
     if text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
         text = text.strip(STRIP)
     return text
+
+
+def text_or_none(value: Any) -> str | None:
+    """The value as trimmed text, or None when it is blank (:func:`is_blank`): labels, reasons, 出处."""
+    if is_blank(value):
+        return None
+    return strip_text(str(value)) or None
 
 
 def plain_decimal(number: Decimal) -> Decimal:

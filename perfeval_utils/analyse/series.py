@@ -12,7 +12,7 @@ import pandas as pd
 from perfeval_utils import schema
 from perfeval_utils.analyse.budget import RATE_DISPLAY, matches_at_printed_precision, percentage
 from perfeval_utils.analyse.indicators import indicators
-from perfeval_utils.cells import indicator_key, is_blank, match_key
+from perfeval_utils.cells import indicator_key, is_blank, match_key, text_or_none
 from perfeval_utils.read.many import AMOUNT_COLUMNS, COMMON_UNIT, UNIT_FACTORS, ReportSet, to_common_unit
 from perfeval_utils.read.workbook import Report
 
@@ -55,10 +55,6 @@ def _line_key(dimension: str, item: str) -> tuple[str, str]:
 # ---- series ----------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str | None:
-    return None if is_blank(value) else str(value)
-
-
 def _claim_in_common_unit(value: Decimal, unit: Any) -> Decimal | None:
     """A stated change in 万元; None when its unit is not an amount unit."""
     factor = UNIT_FACTORS.get(str(unit).strip()) if not is_blank(unit) else None
@@ -83,13 +79,13 @@ def stated_changes(report_set: ReportSet, department: str | None = None) -> pd.D
                 continue
             entry = found.setdefault(match["item"].strip(), {"ids": [], "sources": []})
             entry["ids"].append(claim.claim_id)
-            if _text(claim.source):
+            if text_or_none(claim.source):
                 entry["sources"].append(str(claim.source))
             if match["kind"] == schema.CHANGE_AMOUNT:
                 entry["change"] = _claim_in_common_unit(claim.value, claim.unit)
-                entry["change_unit"] = _text(claim.unit)
+                entry["change_unit"] = text_or_none(claim.unit)
             else:
-                entry["rate"] = claim.value if _text(claim.unit) in (PERCENT, "％") else None
+                entry["rate"] = claim.value if text_or_none(claim.unit) in (PERCENT, "％") else None
         lines = lines_in_common_unit(report)
         for scope, entry in found.items():
             line = line_for_scope(lines, scope)
@@ -178,7 +174,8 @@ def series(report_set: ReportSet, department: str | None = None, *,
         base = {"department": report.department, "report_year": report.year, "file": report.path.name}
         lines = lines_in_common_unit(report)
         for line in lines:
-            where = {**base, "dimension": line["dimension"], "item": line["item"], "source": _text(line["source"])}
+            where = {**base, "dimension": line["dimension"], "item": line["item"],
+                     "source": text_or_none(line["source"])}
             for measure, column, unit in ((BUDGET_MEASURE, "budget", COMMON_UNIT),
                                           (EXECUTED_MEASURE, "executed", COMMON_UNIT),
                                           (RATE_MEASURE, "stated_rate", PERCENT)):
@@ -256,7 +253,7 @@ def execution_by_year(
             row[column] = best["value"]
             if column != "stated_rate":
                 row[f"{column}_basis"] = best["basis"]
-            if _text(best["source"]):
+            if text_or_none(best["source"]):
                 sources.append(str(best["source"]))
             for other in ranked.iloc[1:].itertuples(index=False):
                 if other.value != best["value"]:
@@ -329,7 +326,7 @@ def recurring_shortfalls(report_set: ReportSet, department: str | None = None, m
         if len(years) < min_years:
             continue
         first = group.iloc[-1]
-        reasons = [f"{int(y)}：{r}" for y, r in zip(group["year"], group["reason"], strict=True) if _text(r)]
+        reasons = [f"{int(y)}：{r}" for y, r in zip(group["year"], group["reason"], strict=True) if text_or_none(r)]
         rows.append({"department": dept, "name": first["name"], "label": first["label"],
                      "years_short": "、".join(str(y) for y in years), "times_short": len(years),
                      "years_seen": int(first["years"]), "reasons": "；".join(reasons) or None})

@@ -29,7 +29,7 @@ from matplotlib.text import Annotation
 from perfeval_utils.analyse.budget import execution, split
 from perfeval_utils.analyse.indicators import OVER_ACHIEVEMENT_THRESHOLD, indicators, shortfalls, target_flags
 from perfeval_utils.analyse.scoring import ScoreResult, by_category, score
-from perfeval_utils.cells import is_blank
+from perfeval_utils.cells import is_blank, text_or_none
 from perfeval_utils.present.charts.layout import (
     as_float,
     end_label,
@@ -40,7 +40,6 @@ from perfeval_utils.present.charts.layout import (
     printed,
     say,
     shorten,
-    text_or_none,
     trimmed,
     two_places,
     wrap,

@@ -39,14 +39,6 @@ FIT_PASSES: Final = 3
 # ---- values ----------------------------------------------------------------------------------
 
 
-def text_or_none(value: Any) -> str | None:
-    """Non-blank text or None: labels and reasons may be None, NaN or empty."""
-    if is_blank(value):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def as_float(value: Decimal | None) -> float:
     """Decimal to float for drawing only; a missing value draws as nothing (0)."""
     return 0.0 if is_blank(value) else float(value)  # type: ignore[arg-type]
