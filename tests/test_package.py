@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
 from dataclasses import fields
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,6 +18,25 @@ from tests.conftest import ROOT
 
 #: Heavy libraries that only the parts needing them import, on first use.
 HEAVY = ("matplotlib", "openpyxl", "pptx", "tqdm", "nbformat", "papermill")
+#: The pipeline's stages in order; everything else at the top of the package is shared (0), cli last.
+STAGES = {"read": 1, "analyse": 2, "check": 3, "present": 4, "cli": 5, "__main__": 5}
+
+
+def _stage(module: str) -> int:
+    parts = module.split(".")
+    return STAGES.get(parts[1], 0) if len(parts) > 1 else 0
+
+
+def _imports(path: Path) -> list[str]:
+    """The perfeval_utils modules (or names) a file imports, lazy imports inside functions included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("perfeval_utils"):
+            top = node.module == "perfeval_utils"  # from perfeval_utils import schema: the name is the module
+            found += [f"perfeval_utils.{a.name}" if top else node.module for a in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("perfeval_utils")]
+    return found
 
 
 def test_importing_the_package_imports_no_heavy_library() -> None:
@@ -67,3 +88,23 @@ def test_keyword_report_keeps_its_frames_where_they_were_given(seed_report: Repo
     assert report.budget is seed_report.budget
     assert report.kpis is empty
     assert report.warnings == ()
+
+
+def test_no_module_imports_from_a_later_stage_of_the_pipeline() -> None:
+    """read → analyse → check → present → cli: a module may import its own stage, earlier ones and the shared ones."""
+    package = ROOT / "perfeval_utils"
+    upward = []
+    for path in sorted(package.rglob("*.py")):
+        if path == package / "__init__.py":
+            continue  # the public face re-exports names from every stage
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        upward += [f"{module} → {name}" for name in _imports(path) if _stage(name) > _stage(module)]
+    assert upward == []
+
+
+def test_the_stage_check_sees_an_upward_import(tmp_path: Path) -> None:
+    """Negative control: a shared module importing from check is found."""
+    fake = tmp_path / "cells.py"
+    fake.write_text("from perfeval_utils.check.reconcile import reconcile\n", encoding="utf-8")
+    upward = [n for n in _imports(fake) if _stage(n) > _stage("perfeval_utils.cells")]
+    assert upward == ["perfeval_utils.check.reconcile"]
