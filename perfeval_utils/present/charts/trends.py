@@ -89,6 +89,14 @@ def _legend_handles(rate: bool, later: bool) -> list[Any]:
     return handles
 
 
+def _executed_legend(fig: Figure, stated: str, later: str | None) -> None:
+    """The executed-only charts' legend: the solid bar, and the hatched one when a later report gave a figure."""
+    handles = [Patch(color=COLOURS["executed"], label=stated)]
+    if later is not None:
+        handles.append(Patch(facecolor="white", edgecolor=COLOURS["executed"], hatch=HATCH, label=later))
+    fig.legend(handles=handles, loc="outside lower center", ncols=2)
+
+
 # ---- one department, year by year -------------------------------------------------------------
 
 
@@ -281,11 +289,7 @@ def trend_panels_figure(
         fit_right(ax, labels, max(float(v) for v in table["executed"]))
     line = "合计" if dimension == TOTAL else f"{item or dimension}"
     fig.suptitle(f"两年序列：{line}执行数（万元，各图刻度不同）")
-    handles = [Patch(color=COLOURS["executed"], label="本年报告所列执行数")]
-    if later:
-        handles.append(Patch(facecolor="white", edgecolor=COLOURS["executed"], hatch=HATCH,
-                             label="上年数：同一报告所列，或由其增减额推算"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=2)
+    _executed_legend(fig, "本年报告所列执行数", "上年数：同一报告所列，或由其增减额推算" if later else None)
     return fig
 
 
@@ -348,10 +352,6 @@ def peer_figure(comparison: pd.DataFrame, highlight: str | None = None) -> Figur
     years = sorted({int(r.year) for r in rows})
     span = f"{years[0]}–{years[-1]}年" if len(years) > 1 else f"{years[0]}年"
     fig.suptitle(f"执行数对比（万元，{span}，年度不同）")
-    handles = [Patch(color=COLOURS["executed"], label="报告年度执行数")]
-    if later:
-        handles.append(Patch(facecolor="white", edgecolor=COLOURS["executed"], hatch=HATCH,
-                             label="上年执行数（报告所列或由增减额推算）"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=2)
+    _executed_legend(fig, "报告年度执行数", "上年执行数（报告所列或由增减额推算）" if later else None)
     fit_right(ax, labels, max(float(r.executed) for r in rows))
     return fig
