@@ -214,7 +214,8 @@ EXECUTION_COLUMNS: Final = ["year", "budget", "budget_basis", "executed", "execu
 
 
 def execution_by_year(
-    report_set: ReportSet, department: str, dimension: str = schema.TOTAL, item: str | None = None
+    report_set: ReportSet, department: str, dimension: str = schema.TOTAL, item: str | None = None, *,
+    changes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One budget line of one department, one row per year: budget, executed, the rates, each with its basis.
 
@@ -223,8 +224,9 @@ def execution_by_year(
     printed. Where two reports state different figures for the same year and measure, the year's
     own report wins and ``other_figures`` lists the others. A year whose workbook has the line but
     states nothing on it (a template not yet filled in) is a row of blanks, never of zeros.
+    ``changes``: :func:`stated_changes` of the set when the caller has it already.
     """
-    data = series(report_set, department)
+    data = series(report_set, department, changes=changes)
     wanted = _line_key(dimension, item or "")
     mask = [_line_key(d, i) == wanted for d, i in zip(data["dimension"], data["item"], strict=True)]
     data = data[pd.Series(mask, index=data.index, dtype=bool)]

@@ -264,7 +264,8 @@ def trend_panels_figure(
     size = points("font.size") * 0.8
     changes = yearly.stated_changes(report_set)
     for ax, department in zip(axes, departments, strict=False):
-        table = yearly.execution_by_year(report_set, department, dimension, item)
+        mine = changes[changes["department"] == department]
+        table = yearly.execution_by_year(report_set, department, dimension, item, changes=mine)
         table = table[[not is_blank(v) for v in table["executed"]]]
         years = [int(y) for y in table["year"]]
         ax.set_title(short_department(department, PANEL_NAME_WIDTH), fontsize=points("font.size"))
@@ -284,7 +285,7 @@ def trend_panels_figure(
         ax.tick_params(axis="y", length=0)
         horizontal_grid(ax)
         ax.tick_params(axis="x", labelsize=size)
-        note = _panel_note(changes[changes["department"] == department], table)
+        note = _panel_note(mine, table)
         ax.set_xlabel(f"执行数（万元）\n{note}", fontsize=size * 0.95)
         fit_right(ax, labels, max(float(v) for v in table["executed"]))
     line = "合计" if dimension == TOTAL else f"{item or dimension}"
