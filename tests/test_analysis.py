@@ -18,7 +18,7 @@ from perfeval_utils import load_report
 from perfeval_utils.analyse.budget import execution, matches_at_printed_precision, split
 from perfeval_utils.analyse.indicators import indicators, shortfalls, stated_met, target_flags
 from perfeval_utils.analyse.scoring import Rubric, by_category, grade, score, summary
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
 from .builders import valid_sheets, write_workbook
 

@@ -38,7 +38,7 @@ from perfeval_utils.check.rules import (
     sources_of,
 )
 from perfeval_utils.errors import PerfevalError
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from tests.builders import valid_sheets, write_workbook
 from tests.conftest import ROOT, SEED, load_seed
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from tests.conftest import ROOT, SEED_TEXT
 
 LINES = SEED_TEXT.read_text(encoding="utf-8").split("\n")

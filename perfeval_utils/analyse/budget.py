@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 import pandas as pd
 
 from perfeval_utils.cells import is_blank
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from perfeval_utils.schema import TOTAL
 
 #: Digits kept in the displayed ``rate`` column (percent); matching uses the exact quotient.

@@ -27,7 +27,7 @@ import pandas as pd
 from perfeval_utils.analyse.budget import percentage
 from perfeval_utils.cells import is_blank
 from perfeval_utils.errors import PerfevalError
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from perfeval_utils.values import Measure, parse_value
 
 #: Qualitative actuals that say the target was reached.

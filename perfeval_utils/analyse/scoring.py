@@ -23,7 +23,7 @@ import pandas as pd
 from perfeval_utils.analyse.budget import percentage, total_line
 from perfeval_utils.analyse.indicators import indicators
 from perfeval_utils.cells import is_blank
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
 HUNDRED = Fraction(100)
 EXECUTION_LINE = "预算执行率"

@@ -14,7 +14,7 @@ from perfeval_utils.analyse.budget import RATE_DISPLAY, matches_at_printed_preci
 from perfeval_utils.analyse.indicators import indicators
 from perfeval_utils.cells import indicator_key, is_blank, match_key, text_or_none
 from perfeval_utils.read.many import AMOUNT_COLUMNS, COMMON_UNIT, UNIT_FACTORS, ReportSet, to_common_unit
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
 PERCENT: Final = "%"
 

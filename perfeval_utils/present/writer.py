@@ -40,7 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from perfeval_utils import schema
 from perfeval_utils.cells import is_blank
 from perfeval_utils.errors import PerfevalError
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from perfeval_utils.schema import Column, Kind, Sheet
 
 #: Data validation covers the header's column down to this row (or further, for longer sheets).

@@ -17,7 +17,7 @@ from perfeval_utils.check.rules.lookup import report_resolver
 from perfeval_utils.check.rules.syntax import Resolver, evaluate, parse_expression, references_in
 from perfeval_utils.check.rules.units import Quantity, RuleError, UnitMismatchError
 from perfeval_utils.errors import PerfevalError
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
 # ---- rules -------------------------------------------------------------------------------
 

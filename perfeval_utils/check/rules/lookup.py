@@ -22,7 +22,7 @@ from perfeval_utils.check.rules.units import (
     UnknownNameError,
     parse_unit,
 )
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from perfeval_utils.values import parse_value
 
 # ---- the workbook's named figures ----------------------------------------------------------

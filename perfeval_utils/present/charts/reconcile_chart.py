@@ -15,7 +15,7 @@ from matplotlib.patches import Patch
 
 from perfeval_utils.check.reconcile import reconcile
 from perfeval_utils.present.charts.style import COLOURS
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
 DRAWN_KINDS = ("sum", "carryover")
 

@@ -1,10 +1,11 @@
 """Charts across workbooks: one department year by year, and departments side by side.
 
-Every number comes from :mod:`perfeval_utils.read.many` (the same tables the notebooks show);
-this module only draws. A figure a report states for its own year is a solid bar; a prior-year
-figure read from a later report (its 上年执行数 column, or derived from the change it states) is
-a hatched, hollow bar labelled with the report it comes from, so a two-year series drawn from one
-report is never mistaken for two reports. Amounts are in 万元 (the ReportSet's unit).
+Every number comes from :mod:`perfeval_utils.analyse.series` and :mod:`perfeval_utils.analyse.peers`
+(the same tables the notebooks show); this module only draws. A figure a report states for its
+own year is a solid bar; a prior-year figure read from a later report (its 上年执行数 column, or
+derived from the change it states) is a hatched, hollow bar labelled with the report it comes
+from, so a two-year series drawn from one report is never mistaken for two reports. Amounts are
+in 万元 (the ReportSet's unit).
 """
 
 from __future__ import annotations
@@ -318,7 +319,7 @@ def _peer_label(row: Any) -> str:
 def peer_figure(comparison: pd.DataFrame, highlight: str | None = None) -> Figure:
     """Total executed per department on 万元 (solid), its prior year (hatched) and the change, one row each.
 
-    ``comparison`` is :func:`perfeval_utils.read.many.peer_comparison`; ``highlight`` the department
+    ``comparison`` is :func:`perfeval_utils.analyse.peers.peer_comparison`; ``highlight`` the department
     the meeting is about. Why: "how does this department compare?" — with the year and the kind of
     report on every row, because a 决算 page of 2024 is not a 2022 self-evaluation.
     """
