@@ -394,3 +394,23 @@ def monitoring_flags(report: Report, thresholds: MonitoringThresholds = DEFAULT)
 def has_high_flag(flags: pd.DataFrame) -> bool:
     """True when a flag of high severity (3) is among ``flags``."""
     return bool((flags["severity"] == 3).any()) if len(flags) else False
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: Decimal → its exact text, NA → None."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is None or (not isinstance(value, str | bool) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def monitoring_json(report: Report, thresholds: MonitoringThresholds = DEFAULT) -> dict[str, Any]:
+    """Every monitoring table as plain JSON values (Decimals as exact text), for machines."""
+    tables = {"budget": budget_progress(report, thresholds), "indicators": indicator_progress(report, thresholds),
+              "forecast_accuracy": forecast_accuracy(report), "flags": monitoring_flags(report, thresholds)}
+    elapsed = time_progress(report)
+    return {"file": report.path.name, "department": report.department, "year": report.year,
+            "time_progress": _plain(elapsed), "time_basis": time_basis(report),
+            **{name: [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+               for name, frame in tables.items()}}
