@@ -414,3 +414,15 @@ def monitoring_json(report: Report, thresholds: MonitoringThresholds = DEFAULT) 
             "time_progress": _plain(elapsed), "time_basis": time_basis(report),
             **{name: [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
                for name, frame in tables.items()}}
+
+
+def flag_sentences(report: Report, thresholds: MonitoringThresholds = DEFAULT) -> str:
+    """Each monitoring flag as one sentence with its severity and 出处, most severe first (for notebooks)."""
+    if not has_monitoring(report):
+        return "工作簿没有年中监控数据（监控预算、监控指标），无监控提示"
+    flags = monitoring_flags(report, thresholds).sort_values("severity", ascending=False, kind="stable")
+    if flags.empty:
+        return "无监控提示"
+    labels = {3: "高", 2: "中", 1: "低"}
+    return "\n".join(f"[{labels[f.severity]}] {f.evidence}" + (f"（出处：{f.source}）" if f.source else "")
+                     for f in flags.itertuples(index=False))
