@@ -396,3 +396,19 @@ def test_collections_leave_the_examples_out_unless_asked() -> None:
     asked = {r.path.name for r in load_reports(ROOT / "data", include_examples=True).originals}
     assert EXAMPLE.name not in default and EXAMPLE.name in asked
     assert asked - default == {EXAMPLE.name}
+
+
+def test_the_deck_gets_one_monitoring_slide_only_when_the_workbook_has_monitoring(tmp_path: Path) -> None:
+    from pptx import Presentation
+
+    from perfeval_utils.present.deck import write_deck
+
+    def titles(path: Path) -> list[str]:
+        return [slide.shapes[0].text_frame.text for slide in Presentation(str(path)).slides]
+
+    example = titles(write_deck(load_report(EXAMPLE), tmp_path / "example.pptx", {}))
+    plain = titles(write_deck(load_report(write_workbook(tmp_path / "p.xlsx", valid_sheets())), tmp_path / "p.pptx",
+                              {}))
+    assert len(example) == len(plain) + 1
+    assert example[-1] == "年中监控：时间进度 58.33%，执行 52.43%，6 个提示（2 个高）"
+    assert not any(t.startswith("年中监控") for t in plain)
