@@ -209,12 +209,15 @@ def deck(path: Path, out: Path) -> None:
 @click.option("--year", type=int, required=True, help="年度 / year.")
 @click.option("--like", "like", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="沿用该工作簿的指标与目标 / carry over this workbook's indicators and targets.")
-def template(path: Path, department: str, year: int, like: Path | None) -> None:
+@click.option("--monitoring", is_flag=True,
+              help="加上年中监控表（监控预算、监控指标）/ add the mid-year monitoring sheets.")
+def template(path: Path, department: str, year: int, like: Path | None, monitoring: bool) -> None:
     """写一个待填写的空白工作簿 / write an empty v1 workbook ready to fill in."""
     from perfeval_utils.present.template import write_template
     from perfeval_utils.read.workbook import load_report
 
-    written = write_template(path, department, year, like=load_report(like) if like else None)
+    written = write_template(path, department, year, like=load_report(like) if like else None,
+                             monitoring=monitoring)
     click.echo(f"写入 written: {written}")
 
 

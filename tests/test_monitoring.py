@@ -412,3 +412,40 @@ def test_the_deck_gets_one_monitoring_slide_only_when_the_workbook_has_monitorin
     assert len(example) == len(plain) + 1
     assert example[-1] == "年中监控：时间进度 58.33%，执行 52.43%，6 个提示（2 个高）"
     assert not any(t.startswith("年中监控") for t in plain)
+
+
+def test_a_monitoring_template_has_both_sheets_with_drop_downs_and_loads(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from perfeval_utils.present.template import write_template
+
+    path = write_template(tmp_path / "t.xlsx", "测试区总工会", 2023, like=load_report(EXAMPLE), monitoring=True)
+    book = load_workbook(path)
+    assert book.sheetnames[-2:] == ["监控预算", "监控指标"]
+    lists = {v.formula1 for v in book["监控指标"].data_validations.dataValidation if v.type == "list"}
+    assert lists == {'"确定能,有可能,完全不可能"', '"经费保障,制度保障,人员保障,硬件条件保障,其他"'}
+    fields = [row[0].value for row in book["基本信息"].iter_rows(min_row=2)]
+    assert fields[-2:] == ["监控截止日期", "时间进度"]
+    report = load_report(path)
+    assert list(report.monitoring_kpis["target_text"]) == list(report.kpis["target_text"])
+    assert report.monitoring_kpis["to_date_text"].isna().all()  # this year's figures start blank
+    assert report.monitoring_budget["executed_to_date"].isna().all()
+
+
+def test_a_plain_template_has_no_monitoring_sheet(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from perfeval_utils.present.template import write_template
+
+    path = write_template(tmp_path / "t.xlsx", "测试区总工会", 2023)
+    assert "监控预算" not in load_workbook(path).sheetnames
+
+
+def test_a_monitoring_workbook_survives_write_workbook(tmp_path: Path) -> None:
+    from perfeval_utils.present.writer import write_workbook as write_report
+
+    original = monitored(tmp_path, budget=[budget_row(budget=46.72, to_date=15.2)], kpis=[kpi_row()], stated=60)
+    again = load_report(write_report(original, tmp_path / "again.xlsx"))
+    assert again.meta["monitoring_date"] == dt.date(2022, 7, 31) and again.meta["time_progress"] == D(60)
+    for name in ("monitoring_budget", "monitoring_kpis"):
+        assert getattr(again, name).equals(getattr(original, name)), name

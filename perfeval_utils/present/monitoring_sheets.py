@@ -64,3 +64,21 @@ def monitoring_frames(report: object) -> dict[str, pd.DataFrame]:
     """The report's monitoring frames by sheet name (empty dict when it has none)."""
     frames = {sheet.name: getattr(report, sheet.name, None) for sheet in schema.MONITORING_SHEETS}
     return {name: frame for name, frame in frames.items() if frame is not None and len(frame)}
+
+
+def monitoring_template_frames(like: object | None) -> dict[str, pd.DataFrame]:
+    """Rows to pre-fill from last year's report: its budget lines (a lone 合计 without one) and its
+    indicators with their 年度指标值; every figure of this year blank."""
+    budget_names, kpi_names = schema.MONITOR_BUDGET.names, schema.MONITOR_KPIS.names
+    lines = getattr(like, "budget", None)
+    if lines is None or lines.empty:
+        from perfeval_utils.analyse.series import TOTAL_ITEM
+
+        budget = pd.DataFrame([{"dimension": schema.TOTAL, "item": TOTAL_ITEM}], columns=budget_names)
+    else:
+        budget = pd.DataFrame([{"dimension": r.dimension, "item": r.item} for r in lines.itertuples(index=False)],
+                              columns=budget_names)
+    kpis = getattr(like, "kpis", None)
+    carried = ("indicator_id", "scope", "category", "subcategory", "name", "target_text")
+    rows = [] if kpis is None else [{c: getattr(r, c) for c in carried} for r in kpis.itertuples(index=False)]
+    return {"monitoring_budget": budget, "monitoring_kpis": pd.DataFrame(rows, columns=kpi_names)}
