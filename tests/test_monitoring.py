@@ -449,3 +449,104 @@ def test_a_monitoring_workbook_survives_write_workbook(tmp_path: Path) -> None:
     assert again.meta["monitoring_date"] == dt.date(2022, 7, 31) and again.meta["time_progress"] == D(60)
     for name in ("monitoring_budget", "monitoring_kpis"):
         assert getattr(again, name).equals(getattr(original, name)), name
+
+
+# ---- the official 执行监控表 layout -------------------------------------------------------------
+
+
+def official_form(tmp_path: Path, ticks: bool = True) -> Path:
+    """项目支出绩效目标执行监控表 as bureaus hand it out: merged title and labels, a two-row indicator header
+    with one tick column per 偏差原因 type and per 完成可能性 (``ticks``), or one text column each."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "监控表"
+    ws["A1"] = "项目支出绩效目标执行监控表（2022年度）"
+    ws.merge_cells("A1:O1")
+    ws["A2"], ws["B2"], ws["E2"], ws["F2"] = "项目名称", "劳模疗养项目", "实施单位", "测试区总工会办公室"
+    ws.merge_cells("B2:D2")
+    ws["A3"], ws["B3"] = "主管部门", "测试区总工会"
+    ws["A4"] = "项目资金（万元）"
+    ws.merge_cells("A4:A7")
+    for column, text in zip("CDEFGH", ("年度预算数", "1-7月执行数", "1-7月执行率", "全年预计执行数", "偏差原因",
+                                       "纠偏措施"), strict=True):
+        ws[f"{column}4"] = text
+    ws.append([None, "年度资金总额", 100, 40, "40%", 90, None, "下半年集中组织"])
+    ws.append([None, "其中：财政拨款", 80, 30.5, "38.13%", 80])
+    ws.append([None, "其他资金", 20, 9.5, "47.5%", 10])
+    ws["A8"], ws["B8"] = "年度总体目标", "组织劳模疗养，保障安全"
+    ws.merge_cells("B8:O8")
+    heads = ["一级指标", "二级指标", "三级指标", "年度指标值", "1-7月实际完成值", "全年预计完成值"]
+    if ticks:
+        ws.append([*heads, "偏差原因分析", None, None, None, "完成目标可能性", None, None, "原因说明", "纠偏措施"])
+        ws.append([None] * 6 + ["经费保障", "制度保障", "人员保障", "硬件条件保障", "确定能", "有可能", "完全不可能"])
+        for column in "ABCDEFNO":
+            ws.merge_cells(f"{column}9:{column}10")
+        ws.merge_cells("G9:J9")
+        ws.merge_cells("K9:M9")
+        ws.append(["产出指标", "数量指标", "疗养人数", "≥ 40 人", "12 人", "38 人", None, None, "√", None, None, "√",
+                   None, "部分劳模身体原因", None])
+        ws.append([None, "质量指标", "安全事故发生率", "0%", "0%", "0%"] + [None] * 4 + ["√"])
+        ws.merge_cells("A11:A12")
+        ws.append(["满意度指标", "服务对象满意度指标", "劳模满意度", "≥ 90%", None, "95%"] + [None] * 4 + ["√"])
+    else:
+        ws.append([*heads, "偏差原因分析", "完成目标可能性", "原因说明", "纠偏措施"])
+        ws.append(["产出指标", "数量指标", "疗养人数", "≥ 40 人", "12 人", "38 人", "人员保障", "有可能",
+                   "部分劳模身体原因", None])
+        ws.append([None, "质量指标", "安全事故发生率", "0%", "0%", "0%", None, "确定能"])
+        ws.merge_cells("A10:A11")
+        ws.append(["满意度指标", "服务对象满意度指标", "劳模满意度", "≥ 90%", None, "95%", None, "确定能"])
+    ws.append(["填表人：张三"])
+    path = tmp_path / ("ticks.xlsx" if ticks else "text.xlsx")
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("ticks", [True, False], ids=["tick-columns", "text-columns"])
+def test_the_official_monitoring_form_reads_into_the_same_frames(tmp_path: Path, ticks: bool) -> None:
+    from perfeval_utils.read.monitor_form import load_monitor_form
+
+    result = load_monitor_form(official_form(tmp_path, ticks))
+    report = result.report
+    assert (report.department, report.year, report.amount_unit) == ("测试区总工会", 2022, "万元")
+    assert report.meta["monitoring_date"] == dt.date(2022, 7, 31) and report.meta["项目名称"] == "劳模疗养项目"
+    budget = report.monitoring_budget
+    assert list(budget["dimension"]) == ["合计", "资金来源", "资金来源"]
+    assert list(budget["item"]) == ["年度资金总额", "财政拨款", "其他资金"]
+    assert list(budget["executed_to_date"]) == [D(40), D("30.5"), D("9.5")]
+    assert budget["source"].iloc[0] == "监控表!B5" and budget["remedy"].iloc[0] == "下半年集中组织"
+    assert report.budget["budget"].iloc[0] == D(100) and report.budget["executed"].iloc[0] is None
+    kpis = report.monitoring_kpis
+    assert list(kpis["category"]) == ["产出", "产出", "满意度"]
+    assert list(kpis["likelihood"]) == ["有可能", "确定能", "确定能"]
+    assert kpis["reason_type"].iloc[0] == "人员保障" and kpis["to_date_text"].iloc[0] == "12 人"
+    assert pd_isna(kpis["to_date_text"].iloc[2])
+    assert list(result.unplaced["value"]) == ["年度总体目标", "组织劳模疗养，保障安全", "填表人：张三"]
+    part = indicator_progress(report).iloc[0]
+    assert (part["progress"], part["lag"]) == (D("30.00"), D("28.33"))  # 12 ÷ 40; 58.33 − 30
+    # 40 ÷ 100 = 40 %, 30.5 ÷ 80 = 38.13 %, 9.5 ÷ 20 = 47.5 %: all more than 10 points behind 58.33 %, no
+    # 偏差原因; 其他资金 forecasts 10 of 20 with no 纠偏措施; 疗养人数 有可能 with no 纠偏措施
+    assert codes(report) == ["execution_behind_unexplained"] * 3 + ["unspent_without_remedy",
+                                                                     "doubtful_without_remedy"]
+
+
+def test_a_form_amount_written_as_words_is_a_located_error(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from perfeval_utils.errors import CellTypeError
+    from perfeval_utils.read.monitor_form import load_monitor_form
+
+    path = official_form(tmp_path)
+    book = load_workbook(path)
+    book["监控表"]["D5"] = "四十万"
+    book.save(path)
+    with pytest.raises(CellTypeError) as error:
+        load_monitor_form(path)
+    assert (error.value.sheet, error.value.row, error.value.found) == ("监控表", 5, "四十万")
+
+
+def pd_isna(value: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))
