@@ -9,12 +9,9 @@ Expected numbers come from the example workbook's invented mid-year figures, wor
 from __future__ import annotations
 
 import re
-import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
-import matplotlib.pyplot as plt
 import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
@@ -28,24 +25,12 @@ from perfeval_utils.present.charts.monitoring import (
     monitoring_figures,
 )
 from tests.builders import valid_sheets, write_workbook
+from tests.test_chart_figures import _close_figures, _draw_strict  # noqa: F401  (autouse fixture, strict draw)
 
 matplotlib.use("Agg")
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "examples" / "huangpu-zonggonghui-2022-monitoring.xlsx"
 UNIT_IN_BRACKETS = re.compile(r"（[^（）]+）")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    yield
-    plt.close("all")
-
-
-def _draw_strict(fig: Figure) -> None:
-    """Draw with every warning an error: a missing glyph fails."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fig.canvas.draw()
 
 
 def _text(fig: Figure) -> str:
