@@ -27,21 +27,21 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
 import pandas as pd
 
 from perfeval_utils import schema
 from perfeval_utils.analyse.budget import percentage
-from perfeval_utils.analyse.indicators import UNIT_FACTORS, _direction, _pairs, _safe_parse, indicators
+from perfeval_utils.analyse.indicators import UNIT_FACTORS, _direction, _pairs, _round, _safe_parse, indicators
 from perfeval_utils.cells import match_key
+from perfeval_utils.check.flags import COLUMNS, SEVERITY_LABEL, _Flag
 from perfeval_utils.errors import MetaError, WorkbookError
 from perfeval_utils.report import Report
 from perfeval_utils.values import _TIME_UNITS, Measure
 
 HUNDRED = Decimal(100)
-_CENTI = Decimal("0.01")
 #: Units of rates and scores: a share, not an amount that accumulates over the year.
 RATE_UNITS = frozenset({"%", "‰", "个百分点", "百分点", "分", "分值"})
 #: flag code → (severity, short Chinese label shown in the ``flags`` column).
@@ -79,24 +79,18 @@ class MonitoringThresholds:
 DEFAULT = MonitoringThresholds()
 
 
-@dataclass(frozen=True)
-class _Flag:
-    code: str
-    evidence: str
-    source: str = ""
+def _given(value: Any) -> str | None:
+    """A loaded text cell (already stripped, blank as NA) as str or None."""
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value).strip() \
-        else str(value).strip()
-
-
-def _round(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(_CENTI, rounding=ROUND_HALF_UP)
+def _flag(code: str, evidence: str, source: str) -> _Flag:
+    """A flag of check/flags.py's kind, its severity from :data:`FLAGS`."""
+    return _Flag(code, FLAGS[code][0], evidence, source)
 
 
 def _labels(flags: list[_Flag]) -> str:
-    return "、".join(dict.fromkeys(FLAGS[f.code][1] for f in flags))
+    return "、".join(dict.fromkeys(FLAGS[f.flag][1] for f in flags))
 
 
 # ---- time ------------------------------------------------------------------------------------
@@ -161,17 +155,17 @@ def _budget_lines(report: Report, limits: MonitoringThresholds) -> tuple[list[di
         progress = percentage(line.executed_to_date, line.budget)
         lag = None if progress is None or elapsed is None else elapsed - progress
         unspent = None if line.budget is None or line.forecast is None else line.budget - line.forecast
-        reason, remedy, source = _text(line.reason), _text(line.remedy), _text(line.source) or ""
+        reason, remedy, source = _given(line.reason), _given(line.remedy), _given(line.source) or ""
         own = []
         if lag is not None and lag > limits.lag_points and reason is None:
-            own.append(_Flag("execution_behind_unexplained",
+            own.append(_flag("execution_behind_unexplained",
                              f"「{line.item}」截至监控日执行 {line.executed_to_date} {unit}，为年度预算 {line.budget} "
                              f"{unit} 的 {_round(progress)}%，落后时间进度 {_round(elapsed)}% 达 {_round(lag)} "
                              f"个百分点（阈值 {limits.lag_points}），未填偏差原因", source))
         share = percentage(unspent, line.budget)
         if unspent is not None and unspent > 0 and share is not None and share > limits.unspent_share \
                 and remedy is None:
-            own.append(_Flag("unspent_without_remedy",
+            own.append(_flag("unspent_without_remedy",
                              f"「{line.item}」全年预计执行 {line.forecast} {unit}，将结余 {unspent} {unit}"
                              f"（年度预算的 {_round(share)}%），未填纠偏措施", source))
         found.extend(own)
@@ -245,25 +239,25 @@ def _part(kpi: Any, target: Measure, to_date: Measure | None, forecast: Measure 
     if note is None and so_far is None:
         note = "截止完成值未填或不是数值"
     ahead = percentage(expected, target.value) if direction == "reach" and target.value else None
-    likelihood, reason, remedy = _text(kpi.likelihood), _text(kpi.reason), _text(kpi.remedy)
-    source, unit = _text(kpi.source) or "", target.unit or ""
+    likelihood, reason, remedy = _given(kpi.likelihood), _given(kpi.reason), _given(kpi.remedy)
+    source, unit = _given(kpi.source) or "", target.unit or ""
     who = f"指标{kpi.indicator_id}「{kpi.name}」"
     own = []
     if lag is not None and lag > limits.indicator_lag_points and likelihood == "确定能" and reason is None:
-        own.append(_Flag("behind_but_certain",
+        own.append(_flag("behind_but_certain",
                          f"{who}截止完成 {so_far}{unit}，为年度指标值 {target.value}{unit} 的 {_round(progress)}%，"
                          f"落后时间进度 {_round(elapsed)}% 达 {_round(lag)} 个百分点"
                          f"（阈值 {limits.indicator_lag_points}），"
                          "却称确定能完成且未说明原因", source))
     if ahead is not None and ahead > HUNDRED + limits.over_forecast:
-        own.append(_Flag("forecast_far_above_target",
+        own.append(_flag("forecast_far_above_target",
                          f"{who}全年预计完成 {expected}{unit}，为年度指标值 {target.value}{unit} 的 {_round(ahead)}%，"
                          f"超出 {limits.over_forecast}% 以上（目标可能定得偏低）", source))
     row = {"indicator_id": kpi.indicator_id, "name": kpi.name, "label": target.label, "target": target.value,
            "to_date": so_far, "forecast": expected, "unit": target.unit, "op": target.op,
            "progress": _round(progress), "forecast_progress": _round(ahead), "time_progress": _round(elapsed),
            "lag": _round(lag), "compared_with_time": note is None, "note": note, "likelihood": likelihood,
-           "reason_type": _text(kpi.reason_type), "reason": reason, "remedy": remedy, "source": source,
+           "reason_type": _given(kpi.reason_type), "reason": reason, "remedy": remedy, "source": source,
            "excel_row": kpi.excel_row}
     return row, own
 
@@ -274,16 +268,16 @@ def _indicator_parts(report: Report, limits: MonitoringThresholds) -> tuple[list
     for kpi in report.monitoring_kpis.itertuples(index=False):
         targets = _safe_parse(kpi.target_text)
         own: list[_Flag] = []
-        likelihood, remedy = _text(kpi.likelihood), _text(kpi.remedy)
+        likelihood, remedy = _given(kpi.likelihood), _given(kpi.remedy)
         if likelihood in ("有可能", "完全不可能") and remedy is None:
-            own.append(_Flag("doubtful_without_remedy",
+            own.append(_flag("doubtful_without_remedy",
                              f"指标{kpi.indicator_id}「{kpi.name}」完成可能性为「{likelihood}」，未填纠偏措施",
-                             _text(kpi.source) or ""))
+                             _given(kpi.source) or ""))
         if targets is None:
             rows.append({"indicator_id": kpi.indicator_id, "part": 1, "name": kpi.name, "likelihood": likelihood,
                          "note": "年度指标值为空，无法比较", "compared_with_time": False, "flags": _labels(own),
-                         "remedy": remedy, "reason": _text(kpi.reason), "reason_type": _text(kpi.reason_type),
-                         "source": _text(kpi.source) or "", "excel_row": kpi.excel_row})
+                         "remedy": remedy, "reason": _given(kpi.reason), "reason_type": _given(kpi.reason_type),
+                         "source": _given(kpi.source) or "", "excel_row": kpi.excel_row})
             found.extend(own)
             continue
         to_dates = _pairs(targets, _safe_parse(kpi.to_date_text) or [])
@@ -326,7 +320,7 @@ def _budget_accuracy(report: Report) -> list[dict[str, Any]]:
         rows.append({"kind": "预算", "key": line.item, "part": 1, "name": line.item, "forecast": line.forecast,
                      "year_end": final.executed, "unit": report.amount_unit, "error": error,
                      "error_pct": _round(percentage(error, final.executed)), "likelihood": None, "met": None,
-                     "flags": "", "source": _text(final.source) or ""})
+                     "flags": "", "source": _given(final.source) or ""})
     return rows
 
 
@@ -335,7 +329,7 @@ def _indicator_accuracy(report: Report) -> tuple[list[dict[str, Any]], list[_Fla
     rows, found = [], []
     for kpi in report.monitoring_kpis.itertuples(index=False):
         forecasts = _safe_parse(kpi.forecast_text) or []
-        likelihood = _text(kpi.likelihood)
+        likelihood = _given(kpi.likelihood)
         for part in range(1, max(len(forecasts), 1) + 1):
             if (kpi.indicator_id, part) not in parts.index:
                 continue
@@ -349,15 +343,15 @@ def _indicator_accuracy(report: Report) -> tuple[list[dict[str, Any]], list[_Fla
             met = None if pd.isna(final["met"]) else bool(final["met"])
             own = []
             if likelihood == "确定能" and met is False:
-                own.append(_Flag("certain_but_unmet",
+                own.append(_flag("certain_but_unmet",
                                  f"指标{kpi.indicator_id}「{kpi.name}」监控时称确定能完成（预计 {kpi.forecast_text}），"
                                  f"年末实现 {final['actual_text']}，未达到年度指标值 {final['target_text']}",
-                                 _text(final["source"]) or ""))
+                                 _given(final["source"]) or ""))
             found.extend(own)
             rows.append({"kind": "指标", "key": kpi.indicator_id, "part": part, "name": kpi.name, "forecast": value,
                          "year_end": final["actual"], "unit": final["unit"], "error": error,
                          "error_pct": _round(percentage(error, final["actual"])), "likelihood": likelihood,
-                         "met": met, "flags": _labels(own), "source": _text(final["source"]) or ""})
+                         "met": met, "flags": _labels(own), "source": _given(final["source"]) or ""})
     return rows, found
 
 
@@ -380,13 +374,11 @@ def forecast_accuracy(report: Report) -> pd.DataFrame:
 
 def monitoring_flags(report: Report, thresholds: MonitoringThresholds = DEFAULT) -> pd.DataFrame:
     """Every monitoring flag of one report, in the shape of :func:`perfeval_utils.check.flags.report_flags`."""
-    from perfeval_utils.check.flags import COLUMNS
-
     if not has_monitoring(report):
         return pd.DataFrame(columns=COLUMNS)
     found = [*_budget_lines(report, thresholds)[1], *_indicator_parts(report, thresholds)[1],
              *_indicator_accuracy(report)[1]]
-    rows = [(report.department, report.year, f.code, FLAGS[f.code][0], f.evidence, f.source, report.path.name)
+    rows = [(report.department, report.year, f.flag, f.severity, f.evidence, f.source, report.path.name)
             for f in found]
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -396,7 +388,7 @@ def has_high_flag(flags: pd.DataFrame) -> bool:
     return bool((flags["severity"] == 3).any()) if len(flags) else False
 
 
-def _plain(value: Any) -> Any:
+def _json_value(value: Any) -> Any:
     """JSON-safe: Decimal → its exact text, NA → None."""
     if isinstance(value, Decimal):
         return str(value)
@@ -411,8 +403,8 @@ def monitoring_json(report: Report, thresholds: MonitoringThresholds = DEFAULT) 
               "forecast_accuracy": forecast_accuracy(report), "flags": monitoring_flags(report, thresholds)}
     elapsed = time_progress(report)
     return {"file": report.path.name, "department": report.department, "year": report.year,
-            "time_progress": _plain(elapsed), "time_basis": time_basis(report),
-            **{name: [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+            "time_progress": _json_value(elapsed), "time_basis": time_basis(report),
+            **{name: [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dict("records")]
                for name, frame in tables.items()}}
 
 
@@ -423,6 +415,5 @@ def flag_sentences(report: Report, thresholds: MonitoringThresholds = DEFAULT) -
     flags = monitoring_flags(report, thresholds).sort_values("severity", ascending=False, kind="stable")
     if flags.empty:
         return "无监控提示"
-    labels = {3: "高", 2: "中", 1: "低"}
-    return "\n".join(f"[{labels[f.severity]}] {f.evidence}" + (f"（出处：{f.source}）" if f.source else "")
+    return "\n".join(f"[{SEVERITY_LABEL[f.severity]}] {f.evidence}" + (f"（出处：{f.source}）" if f.source else "")
                      for f in flags.itertuples(index=False))

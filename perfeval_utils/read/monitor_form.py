@@ -70,7 +70,7 @@ def _core(value: Any) -> str:
     return re.sub(r"\s+", "", cell_text(value)) if not is_blank(value) else ""
 
 
-def _field(text: str, words: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
+def _field_of(text: str, words: tuple[tuple[str, tuple[str, ...]], ...]) -> str | None:
     return next((name for name, options in words if any(o in text for o in options)), None)
 
 
@@ -123,7 +123,7 @@ def _header(sheet: _Sheet, words: tuple[tuple[str, tuple[str, ...]], ...], neede
     for r in range(1, sheet.last_row + 1):
         fields: dict[int, str] = {}
         for c, text in sheet.row(r).items():
-            name = _field(text, words)
+            name = _field_of(text, words)
             if name is not None and name not in fields.values():
                 fields[c] = name
         if needed <= set(fields.values()):
@@ -196,7 +196,7 @@ def _budget(sheet: _Sheet, unit: str, stop: int) -> tuple[list[list[Any]], int]:
     row = r + 1
     while row < stop:
         left = [sheet.text(row, c) for c in range(1, first)]
-        if any("目标" in text or _field(text, KPI_WORDS) for text in left):
+        if any("目标" in text or _field_of(text, KPI_WORDS) for text in left):
             break  # 年度总体目标 or the indicator table: the funds block has ended
         label_c = next((c for c in range(first - 1, 0, -1) if sheet.text(row, c) and not sheet.text(row, c).endswith(
             f"（{unit}）")), None)

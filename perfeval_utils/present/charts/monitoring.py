@@ -19,6 +19,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from perfeval_utils.analyse.monitoring import budget_progress, forecast_accuracy, indicator_progress, time_progress
+from perfeval_utils.present.charts.figures import _say
 from perfeval_utils.present.charts.flags_chart import _short
 from perfeval_utils.present.charts.style import COLOURS
 from perfeval_utils.report import Report
@@ -26,11 +27,6 @@ from perfeval_utils.report import Report
 #: Progress axis stops here: a 300 % forecast would otherwise squash the other bars.
 PROGRESS_CLIP: Final = Decimal(200)
 LABEL_WIDTH: Final = 16
-
-
-def _say(ax: Axes, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
 
 
 def _progress_bars(ax: Axes, labels: list[str], values: list[Decimal | None], flagged: list[bool],
