@@ -52,7 +52,7 @@ def _marked(source: object) -> str:
     return MARK if not isinstance(source, str) or not source else f"{MARK}；年度数据出处：{source}"
 
 
-def main() -> Path:
+def main(out: Path = OUT) -> Path:
     seed = load_report(SEED)
     meta = {**seed.meta, "department": f"{seed.department}（示例）",
             "source_document": f"{MARK}：年度数据取自 {seed.meta['source_document']}"}
@@ -74,8 +74,8 @@ def main() -> Path:
         columns=schema.MONITOR_KPIS.names)
     budget = pd.DataFrame([(*line, INVENTED) for line in BUDGET], columns=schema.MONITOR_BUDGET.names)
     add_monitoring_sheets(book, {"monitoring_budget": budget, "monitoring_kpis": kpis})
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    return save(book, OUT)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return save(book, out)
 
 
 if __name__ == "__main__":

@@ -550,3 +550,15 @@ def pd_isna(value: Any) -> bool:
     import pandas as pd
 
     return bool(pd.isna(value))
+
+
+def test_the_committed_example_is_what_the_script_builds(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_example", ROOT / "scripts" / "make_monitoring_example.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    built, committed = load_report(module.main(tmp_path / "built.xlsx")), load_report(EXAMPLE)
+    assert built.meta == committed.meta
+    for name in ("budget", "kpis", "monitoring_budget", "monitoring_kpis"):
+        assert getattr(built, name).equals(getattr(committed, name)), name
