@@ -148,8 +148,8 @@ def in_examples(path: Path, folder: Path) -> bool:
 
 
 def _workbook_paths(paths_or_folder: str | Path | Iterable[str | Path], include_examples: bool = False) -> list[Path]:
-    """Every .xlsx given; a folder is searched recursively (sorted), its examples/ only when asked.
-    Excel's lock files ~$… are skipped."""
+    """Every .xlsx given; a folder is searched recursively (sorted). Excel's lock files ~$… are skipped,
+    and the folder's examples/ (示例数据) unless ``include_examples``."""
     items = [paths_or_folder] if isinstance(paths_or_folder, str | Path) else list(paths_or_folder)
     found: list[Path] = []
     for item in items:

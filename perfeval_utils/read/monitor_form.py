@@ -318,9 +318,10 @@ def load_monitor_form(path: str | Path, sheet: str | None = None, *, amount_unit
                             found=len(totals), expected="one 年度资金总额 (合计) line with 年度预算数 and 1-7月执行数",
                             fix="fill in the form's 年度资金总额 line")
     year_end = [[schema.TOTAL, totals[0][1], totals[0][2], None, None, None, totals[0][7], totals[0][8]]]
-    report = Report(path, meta, sheet_frame(year_end, schema.BUDGET), sheet_frame([], schema.KPIS),
-                    sheet_frame([], schema.TASKS), sheet_frame([], schema.CLAIMS), sheet_frame([], schema.RULES),
-                    sources, monitoring_budget=sheet_frame(lines, schema.MONITOR_BUDGET),
+    report = Report(path=path, meta=meta, budget=sheet_frame(year_end, schema.BUDGET),
+                    kpis=sheet_frame([], schema.KPIS), tasks=sheet_frame([], schema.TASKS),
+                    claims=sheet_frame([], schema.CLAIMS), rules=sheet_frame([], schema.RULES), meta_sources=sources,
+                    monitoring_budget=sheet_frame(lines, schema.MONITOR_BUDGET),
                     monitoring_kpis=sheet_frame(records, schema.MONITOR_KPIS))
     unplaced = [(grid.address(r, c), cell_text(v), "not a recognised label, header or table cell")
                 for (r, c), v in sorted(grid.values.items()) if (r, c) not in grid.placed]
