@@ -209,13 +209,80 @@ def deck(path: Path, out: Path) -> None:
 @click.option("--year", type=int, required=True, help="年度 / year.")
 @click.option("--like", "like", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="沿用该工作簿的指标与目标 / carry over this workbook's indicators and targets.")
-def template(path: Path, department: str, year: int, like: Path | None) -> None:
+@click.option("--monitoring", is_flag=True,
+              help="加上年中监控表（监控预算、监控指标）/ add the mid-year monitoring sheets.")
+def template(path: Path, department: str, year: int, like: Path | None, monitoring: bool) -> None:
     """写一个待填写的空白工作簿 / write an empty v1 workbook ready to fill in."""
     from perfeval_utils.present.template import write_template
     from perfeval_utils.read.workbook import load_report
 
-    written = write_template(path, department, year, like=load_report(like) if like else None)
+    written = write_template(path, department, year, like=load_report(like) if like else None,
+                             monitoring=monitoring)
     click.echo(f"写入 written: {written}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="WORKBOOK")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="输出格式 / output format (JSON is ASCII-escaped, so it survives any console encoding).")
+def monitor(path: Path, output: str) -> None:
+    """打印年中监控进度表与提示 / print the mid-year monitoring progress tables and flags.
+
+    Exit status 1 when a flag of high severity fires, 0 otherwise.
+    """
+    from perfeval_utils.check import monitoring
+    from perfeval_utils.read.workbook import load_report
+
+    report = load_report(path)
+    if not monitoring.has_monitoring(report):
+        raise PerfevalError(f"{path.name}: no 监控预算 or 监控指标 rows; fix: add the monitoring sheets "
+                            "(docs/workbook-format.md, 监控预算 / 监控指标)")
+    flags = monitoring.monitoring_flags(report)
+    if output == "json":
+        click.echo(json.dumps(monitoring.monitoring_json(report), ensure_ascii=True, indent=2))
+    else:
+        click.echo(monitoring_text(report, flags))
+    if monitoring.has_high_flag(flags):
+        sys.exit(EXIT_FAILED_CHECKS)
+
+
+def monitoring_text(report: Any, flags: Any) -> str:
+    """The progress tables and flags as terminal text (Chinese counted two columns wide)."""
+    from perfeval_utils.check import monitoring
+    from perfeval_utils.check.flags import SEVERITY_LABEL
+
+    def cell(value: Any) -> str:
+        return "-" if value is None or (not isinstance(value, str) and value != value) else str(value)
+
+    lines = [f"{report.department} {report.year} 年中监控：{monitoring.time_basis(report)}", "", "预算执行 budget:"]
+    widths = (28, 10, 10, 11, 11, 8, 10, 10)
+    lines.append("".join(_pad(h, w) for h, w in zip(
+        ("项目", "年度预算", "截止执行", "执行进度%", "时间进度%", "滞后点", "全年预计", "预计结余"), widths,
+        strict=True)) + "提示")
+    for row in monitoring.budget_progress(report).itertuples(index=False):
+        values = (row.item, row.budget, row.executed_to_date, row.execution_progress, row.time_progress, row.lag,
+                  row.forecast, row.forecast_unspent)
+        lines.append("".join(_pad(cell(v), w) for v, w in zip(values, widths, strict=True)) + cell(row.flags or ""))
+    lines += ["", "指标进度 indicators:"]
+    widths = (6, 24, 12, 10, 10, 6, 9, 9, 12)
+    lines.append("".join(_pad(h, w) for h, w in zip(
+        ("编号", "指标", "年度指标值", "截止完成", "全年预计", "单位", "进度%", "滞后点", "完成可能性"), widths,
+        strict=True)) + "提示 / 说明")
+    for row in monitoring.indicator_progress(report).itertuples(index=False):
+        values = (row.indicator_id, row.name, row.target, row.to_date, row.forecast, row.unit, row.progress, row.lag,
+                  row.likelihood)
+        note = "；".join(t for t in (row.flags, row.note) if isinstance(t, str) and t)
+        lines.append("".join(_pad(cell(v), w) for v, w in zip(values, widths, strict=True)) + note)
+    accuracy = monitoring.forecast_accuracy(report)
+    if len(accuracy):
+        lines += ["", "预计与年末 forecast vs year end:"]
+        for row in accuracy.itertuples(index=False):
+            lines.append(f"  {row.kind} {row.key}「{row.name}」预计 {cell(row.forecast)}，年末 {cell(row.year_end)} "
+                         f"{cell(row.unit)}，误差 {cell(row.error)}（{cell(row.error_pct)}%）{row.flags or ''}")
+    lines += ["", f"提示 flags: {len(flags)}"]
+    for flag in flags.sort_values("severity", ascending=False, kind="stable").itertuples(index=False):
+        lines.append(f"  [{SEVERITY_LABEL[flag.severity]}] {flag.flag}: {flag.evidence}")
+    return "\n".join(lines)
 
 
 @main.command()

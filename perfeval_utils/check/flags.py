@@ -175,6 +175,9 @@ def report_flags(report: Report, thresholds: Thresholds = DEFAULT) -> pd.DataFra
              *_score_flags(report, parts), *_check_flags(report)]
     rows = [(report.department, report.year, f.flag, f.severity, f.evidence, f.source, report.path.name)
             for f in found]
+    from perfeval_utils.check.monitoring import monitoring_flags  # 监控 sheets' flags (none without them)
+
+    rows.extend(monitoring_flags(report).itertuples(index=False, name=None))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -134,6 +134,9 @@ def write_deck(report: Report, path: str | Path, figures: dict[str, Path]) -> Pa
                 _text_box(slide, 9.3, 1.4, 3.7, 5.6, plan.lines, 13)
         elif plan.lines:
             _text_box(slide, 0.7, 4.0 if is_title else 1.4, 12.0, 5.5, plan.lines, 20 if is_title else 16)
+    from perfeval_utils.present.deck_monitoring import add_monitoring_slide  # nothing without 监控 sheets
+
+    add_monitoring_slide(deck, report, figures.get("monitoring_budget"))
     deck.core_properties.title = f"{report.department} {report.year} 年度绩效自评"
     deck.save(str(path))
     return path
