@@ -126,6 +126,10 @@ def test_the_styler_has_chinese_headers_no_index_and_a_stable_id(frames: dict[st
     assert "dimension" not in first and "row_heading" not in first
     assert not any(f">{blank}<" in first for blank in BLANKS)
     assert display.table(frames["tasks"]).to_html() != first
+    empty = display.table(frames["warnings"])
+    assert "（无）" in empty.to_html() and repr(empty) == "（无）"
+    assert "0x" not in repr(display.table(frames["execution"]))  # plain text is the table, not an address
+    assert repr(display.table(frames["execution"])).split("\n")[0].split()[:3] == ["维度", "项目", "预算数"]
 
 
 def test_as_float_is_a_plotting_copy_and_leaves_the_decimals(frames: dict[str, pd.DataFrame]) -> None:

@@ -8,7 +8,8 @@ the precision it carries (the source's printed precision for a figure as entered
 for a computed one), ``op`` and check kinds are shown in Chinese, and None, ``<NA>`` and NaN are all
 shown as :data:`MISSING`.
 
-- :func:`table` gives a pandas Styler (HTML in a notebook and in the exported HTML);
+- :func:`table` shows a frame in a notebook (HTML from the Styler preset :func:`styler`, plain text
+  from :func:`as_text`, never a memory address);
 - :func:`as_text` the same cells as a frame of strings (plain text, ``print``);
 - :func:`as_float` a float copy for plotting only (``as_float(execution(r)).plot.bar(...)``): floats
   round, so the Decimal frame stays the source of truth for every comparison and every figure shown;
@@ -91,6 +92,10 @@ CONTEXT_HEADERS: Final[tuple[tuple[str, dict[str, str]], ...]] = (
 #: Columns in percent: the header says (%), the cells are plain numbers.
 PERCENT_COLUMNS: Final = frozenset({"rate", "stated_rate", "completion", "share", "basic_share", "change_rate",
                                     "recomputed_rate"})
+#: Said under the headers of a table without rows, so an empty table does not look cut off.
+EMPTY: Final = "（无）"
+#: A column whose cells are all this short (characters) is never wrapped: 资金来源 stays on one line.
+NOWRAP_WIDTH: Final = 12
 #: Internal columns no person needs: the unrounded completion (28 digits) and absolute paths.
 HIDDEN_COLUMNS: Final = ("completion_exact", "path")
 
@@ -197,8 +202,8 @@ def _is_numeric(series: pd.Series) -> bool:
                                 for v in values)
 
 
-def table(frame: pd.DataFrame, caption: str | None = None) -> Styler:
-    """A Styler: Chinese headers, no index, numbers right-aligned with separators, one missing marker.
+def styler(frame: pd.DataFrame, caption: str | None = None) -> Styler:
+    """The Styler preset: Chinese headers, no index, numbers right-aligned with separators, one missing marker.
 
     The table's HTML id is derived from its content, so re-running a notebook writes the same bytes.
     """
@@ -207,14 +212,52 @@ def table(frame: pd.DataFrame, caption: str | None = None) -> Styler:
     formatters: dict[Any, Callable[[Any], str]] = {c: _formatter(str(c)) for c in shown.columns}
     styler = shown.style.format(formatters).hide(axis="index")
     styler = styler.relabel_index([names[str(c)] for c in shown.columns], axis="columns")
-    right = {c: [{"selector": "td", "props": "text-align: right;"}] for c in shown.columns
-             if _is_numeric(shown[c]) and c != "year"}
-    styler = styler.set_table_styles(_STYLES).set_table_styles(right, overwrite=False)
-    if caption:
-        styler = styler.set_caption(caption)
     text = as_text(shown)
+    per_column = {}
+    for at, column in enumerate(shown.columns):
+        props = "text-align: right; " if _is_numeric(shown[column]) and column != "year" else ""
+        if all(len(cell) <= NOWRAP_WIDTH for cell in text.iloc[:, at]):
+            props += "white-space: nowrap;"
+        if props:
+            per_column[column] = [{"selector": "td", "props": props}]
+    styler = styler.set_table_styles(_STYLES).set_table_styles(per_column, overwrite=False)
+    if caption or shown.empty:
+        styler = styler.set_caption(f"{caption or ''}{EMPTY if shown.empty else ''}")
     digest = hashlib.sha256(repr((caption, list(text.columns), text.to_numpy().tolist())).encode()).hexdigest()
     return styler.set_uuid(digest[:10])
+
+
+@dataclass(frozen=True)
+class Table:
+    """What :func:`table` returns: HTML in a notebook, the same cells as plain text elsewhere.
+
+    A bare Styler's plain-text repr is ``<Styler at 0x7f…>``, a memory address that changes on every
+    run (and would change every committed notebook); this wrapper's is the table itself.
+    """
+
+    frame: pd.DataFrame
+    caption: str | None = None
+
+    @property
+    def styler(self) -> Styler:
+        """The pandas Styler, to style further (``table(f).styler.bar(...)`` on :func:`as_float` data)."""
+        return styler(self.frame, self.caption)
+
+    def to_html(self) -> str:
+        return self.styler.to_html()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        text = as_text(self.frame)
+        body = EMPTY if text.empty else text.to_string(index=False)
+        return body if self.caption is None else f"{self.caption}\n{body}"
+
+
+def table(frame: pd.DataFrame, caption: str | None = None) -> Table:
+    """A frame for people: HTML through :func:`styler` in a notebook, :func:`as_text` as plain text."""
+    return Table(frame, caption)
 
 
 def _formatter(column: str) -> Callable[[Any], str]:
@@ -271,7 +314,7 @@ def report_html(report: Report) -> str:
     meta = pd.DataFrame(meta_rows(report), columns=["字段", "值", "出处"])
     return (f"<div><strong>{html.escape(report.department)}</strong> · {report.year} 年度 · {html.escape(str(kind))}"
             f" · 金额单位 {html.escape(report.amount_unit)}<br><small>{html.escape(_counts(report))}；"
-            f"文件 {html.escape(report.path.name)}</small>{table(meta).to_html()}</div>")
+            f"文件 {html.escape(report.path.name)}</small>{styler(meta).to_html()}</div>")
 
 
 def _at_stated_precision(total: Decimal, stated: Decimal | None) -> Decimal:
@@ -299,7 +342,7 @@ def score_html(result: ScoreResult) -> str:
     rows.append(("权重来源", result.weights_source))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
     return (f"<div>{_rows_html(rows)}{f'<ul>{notes}</ul>' if notes else ''}"
-            f"{table(result.table).to_html()}</div>")
+            f"{styler(result.table).to_html()}</div>")
 
 
 @dataclass(frozen=True)

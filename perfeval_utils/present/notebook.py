@@ -58,6 +58,11 @@ def setup(
     return report
 
 
+def heading(report: Report) -> str:
+    """The line under each notebook's setup: department, year, amount unit."""
+    return f"{report.department}，{report.year} 年度，金额单位 {report.amount_unit}"
+
+
 def setup_many(
     data_dir: str | Path, department: str | None = None, *, charts: bool = True
 ) -> tuple[ReportSet, Report]:
@@ -90,13 +95,18 @@ def setup_display(*, charts: bool = False) -> None:
 
 
 def _inline_without_version() -> None:
-    """Tell IPython's inline backend to write PNGs without the matplotlib version (no-op outside IPython)."""
+    """In a Jupyter kernel: figures inline, as PNGs without the matplotlib version. No-op elsewhere.
+
+    Inline even when the environment says ``MPLBACKEND=Agg`` (as ``make test`` does), so a notebook
+    shows its charts and writes the same outputs however it is run.
+    """
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None  # type: ignore[attr-defined]
-    if shell is None:
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
         return
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
+    shell.run_line_magic("matplotlib", "inline")
     set_matplotlib_formats("png", **INLINE_FIGURE_KWARGS)
 
 
