@@ -174,3 +174,13 @@ def test_findings_are_numbered_sentences_with_chinese_kinds() -> None:
     assert shown._repr_html_().count("<li>") == len(failed)
     empty = display.findings(checks[checks["ok"].eq(True).fillna(False)])
     assert repr(empty) == "没有未通过的核对。"
+
+
+def test_everything_the_display_layer_adds_survives_a_gbk_console(frames: dict[str, pd.DataFrame]) -> None:
+    """Headers, the missing marker, 约/≥/≤/＝, check kinds and 是/否 all encode in GBK (a Chinese Windows console)."""
+    added = [display.MISSING, display.EMPTY, *display.OPS.values(), *display.CHECK_KINDS.values(),
+             *(t for pair in display.BOOLEAN_TEXT.values() for t in pair), "是", "否",
+             *(h for frame in frames.values() for h in display.headers(frame).values())]
+    for text in added:
+        text.encode("gbk")  # raises UnicodeEncodeError if a character has no GBK code
+    assert display.cell_text(Decimal("-17.84")).encode("gbk") == b"-17.84"
