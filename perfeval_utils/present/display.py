@@ -101,7 +101,7 @@ HIDDEN_COLUMNS: Final = ("completion_exact", "path")
 
 OPS: Final[dict[str, str]] = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "＝", "~": "约"}
 CHECK_KINDS: Final[dict[str, str]] = {
-    "rate": "执行率", "sum": "合计", "carryover": "结转结余", "count": "指标计数", "status": "完成情况",
+    "rate": "执行率", "sum": "各行之和", "carryover": "结转结余", "count": "指标计数", "status": "完成情况",
     "score": "得分", "change": "较上年变化", "units": "同一数量", "rule": "核对规则",
 }
 #: (True, False) shown per column; any other boolean column shows 是 / 否.
@@ -376,3 +376,17 @@ def findings(checks: pd.DataFrame) -> Findings:
     from perfeval_utils.check.reconcile import findings as failed
 
     return Findings(failed(checks))
+
+
+def tally(checks: pd.DataFrame) -> Table:
+    """:func:`perfeval_utils.check.reconcile.tally` as a table: per check kind (in Chinese), how many passed,
+    failed and could not be decided; its first sentence (the totals) is the caption."""
+    from perfeval_utils.check.reconcile import tally as sentence
+
+    results = ("通过", "未通过", "无法判定")
+    outcome = [results[2] if is_missing(ok) else results[0] if ok else results[1] for ok in checks["ok"]]
+    kinds = [cell_text(k, "kind") for k in checks["kind"]]
+    counts = pd.crosstab(pd.Series(kinds, name="核对类型"), pd.Series(outcome, name=None))
+    counts = counts.reindex(columns=list(results), fill_value=0).reset_index()
+    counts.columns = ["核对类型", *results]
+    return Table(counts.assign(合计=counts[list(results)].sum(axis=1)), sentence(checks).splitlines()[0])
