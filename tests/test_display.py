@@ -196,3 +196,9 @@ def test_tally_counts_each_kind_in_chinese() -> None:
     assert frame.loc["指标计数"].tolist() == [11, 1, 2, 14]
     assert frame["合计"].sum() == len(checks) == 44
     assert not any(re.search(r"[a-z]", kind) for kind in frame.index)
+
+
+def test_no_checks_is_an_empty_tally_not_an_error() -> None:
+    checks = reconcile.reconcile(load_report(SEED)).iloc[0:0]
+    assert repr(display.tally(checks)) == "共 0 项核对：通过 0 项，未通过 0 项，无法判定 0 项\n（无）"
+    assert repr(display.findings(checks)) == "没有未通过的核对。"
