@@ -210,7 +210,10 @@ def styler(frame: pd.DataFrame, caption: str | None = None) -> Styler:
     shown = _shown(frame).reset_index(drop=True)
     names = headers(shown)
     formatters: dict[Any, Callable[[Any], str]] = {c: _formatter(str(c)) for c in shown.columns}
-    styler = shown.style.format(formatters).hide(axis="index")
+    from pandas.io.formats.style import Styler
+
+    # cell_ids=False: no id on every cell (a third of the HTML); the column rules select by class.
+    styler = Styler(shown, cell_ids=False).format(formatters).hide(axis="index")
     styler = styler.relabel_index([names[str(c)] for c in shown.columns], axis="columns")
     text = as_text(shown)
     per_column = {}
