@@ -39,6 +39,8 @@ def clean(notebook: Any) -> Any:
     for cell in notebook.cells:
         for key in VOLATILE_CELL_KEYS:
             cell.metadata.pop(key, None)
+        if cell.metadata.get("tags") == []:  # papermill adds an empty list to every cell
+            del cell.metadata["tags"]
     return notebook
 
 
