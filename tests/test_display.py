@@ -81,12 +81,12 @@ def test_one_english_name_gets_the_header_of_its_frame(frames: dict[str, pd.Data
     (2022, "2022"),  # a year or a count: no separator
 ])
 def test_numbers_show_thousands_separators_at_their_own_precision(value: object, shown: str) -> None:
-    assert display.cell_text(value) == shown
+    assert display.shown_text(value) == shown
 
 
 @pytest.mark.parametrize("blank", [None, math.nan, pd.NA, pd.NaT, Decimal("NaN")])
 def test_every_kind_of_blank_is_one_marker(blank: object) -> None:
-    assert display.cell_text(blank, "budget") == display.MISSING == "—"
+    assert display.shown_text(blank, "budget") == display.MISSING == "—"
 
 
 def test_a_table_shows_no_none_na_or_nan(frames: dict[str, pd.DataFrame]) -> None:
@@ -100,13 +100,13 @@ def test_a_table_shows_no_none_na_or_nan(frames: dict[str, pd.DataFrame]) -> Non
 
 
 def test_codes_show_in_chinese() -> None:
-    assert [display.cell_text(op, "op") for op in ("~", ">=", "<=", "=")] == ["约", "≥", "≤", "＝"]
-    assert display.cell_text("rate", "kind") == "执行率"
-    assert display.cell_text(True, "ok") == "通过" and display.cell_text(False, "ok") == "未通过"
-    assert display.cell_text(False, "met") == "否"
-    assert display.cell_text("derived from stated change in the 2024 report", "prior_basis") == \
+    assert [display.shown_text(op, "op") for op in ("~", ">=", "<=", "=")] == ["约", "≥", "≤", "＝"]
+    assert display.shown_text("rate", "kind") == "执行率"
+    assert display.shown_text(True, "ok") == "通过" and display.shown_text(False, "ok") == "未通过"
+    assert display.shown_text(False, "met") == "否"
+    assert display.shown_text("derived from stated change in the 2024 report", "prior_basis") == \
         "由 2024 年报告所列增减额推算"
-    assert display.cell_text("stated", "executed_basis") == "报告所列"
+    assert display.shown_text("stated", "executed_basis") == "报告所列"
 
 
 def test_the_indicator_table_shows_the_shortfall_in_chinese(frames: dict[str, pd.DataFrame]) -> None:
@@ -183,7 +183,7 @@ def test_everything_the_display_layer_adds_survives_a_gbk_console(frames: dict[s
              *(h for frame in frames.values() for h in display.headers(frame).values())]
     for text in added:
         text.encode("gbk")  # raises UnicodeEncodeError if a character has no GBK code
-    assert display.cell_text(Decimal("-17.84")).encode("gbk") == b"-17.84"
+    assert display.shown_text(Decimal("-17.84")).encode("gbk") == b"-17.84"
 
 
 def test_tally_counts_each_kind_in_chinese() -> None:

@@ -159,7 +159,7 @@ def number_text(value: Decimal | int | Fraction) -> str:
     return str(value)
 
 
-def cell_text(value: Any, column: str = "") -> str:
+def shown_text(value: Any, column: str = "") -> str:
     """One cell as shown: Chinese for codes and booleans, :data:`MISSING` for every kind of blank."""
     if is_missing(value):
         return MISSING
@@ -175,7 +175,7 @@ def cell_text(value: Any, column: str = "") -> str:
     if isinstance(value, float):
         return format(value, ",.10g")
     if isinstance(value, list | tuple):
-        return "；".join(cell_text(v, column) for v in value) or MISSING
+        return "；".join(shown_text(v, column) for v in value) or MISSING
     text = str(value)
     if column.endswith("basis"):
         for pattern, chinese in BASIS_TEXT:
@@ -191,7 +191,7 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell as the text :func:`table` shows, under the Chinese headers (for print and plain text)."""
     shown = _shown(frame)
-    text = pd.DataFrame({c: [cell_text(v, str(c)) for v in shown[c]] for c in shown.columns}, index=shown.index,
+    text = pd.DataFrame({c: [shown_text(v, str(c)) for v in shown[c]] for c in shown.columns}, index=shown.index,
                         columns=shown.columns)
     return text.rename(columns=headers(shown)).reset_index(drop=True)
 
@@ -265,7 +265,7 @@ def table(frame: pd.DataFrame, caption: str | None = None) -> Table:
 
 def _formatter(column: str) -> Callable[[Any], str]:
     def show(value: Any) -> str:
-        return html.escape(cell_text(value, column))
+        return html.escape(shown_text(value, column))
 
     return show
 
@@ -307,7 +307,7 @@ def _counts(report: Report) -> str:
 def meta_rows(report: Report) -> list[tuple[str, str, str]]:
     """基本信息 as (字段, 值, 出处), Chinese field names, values as shown, the missing marker for blanks."""
     chinese = {key: field for field, key in schema.META_FIELDS.items()}
-    return [(chinese.get(key, key), cell_text(value, key), report.meta_sources.get(key) or MISSING)
+    return [(chinese.get(key, key), shown_text(value, key), report.meta_sources.get(key) or MISSING)
             for key, value in report.meta.items()]
 
 
@@ -339,7 +339,7 @@ def score_html(result: ScoreResult) -> str:
     """A score result in a notebook: the headline, the notes, then the per-line table."""
     shown = _at_stated_precision(result.total, result.stated)
     rows = [("重算得分", f"{shown}（精确到万分位 {result.total}）"), ("等级", result.grade),
-            ("报告自评得分", cell_text(result.stated))]
+            ("报告自评得分", shown_text(result.stated))]
     if result.stated is not None:
         rows.append(("差（重算 − 报告）", f"{shown - result.stated:+}"))
     rows.append(("权重来源", result.weights_source))
@@ -355,7 +355,7 @@ class Findings:
     frame: pd.DataFrame
 
     def lines(self) -> list[str]:
-        return [f"{row.check_id}（{cell_text(row.kind, 'kind')}）{row.finding}"
+        return [f"{row.check_id}（{shown_text(row.kind, 'kind')}）{row.finding}"
                 for row in self.frame.itertuples(index=False)]
 
     def __len__(self) -> int:
@@ -368,8 +368,8 @@ class Findings:
         if not len(self):
             return "<p>没有未通过的核对。</p>"
         items = "".join(
-            f"<li><strong>{html.escape(row.check_id)}（{html.escape(cell_text(row.kind, 'kind'))}）</strong>"
-            f"{html.escape(str(row.finding))}<br><small>出处：{html.escape(cell_text(row.source))}</small></li>"
+            f"<li><strong>{html.escape(row.check_id)}（{html.escape(shown_text(row.kind, 'kind'))}）</strong>"
+            f"{html.escape(str(row.finding))}<br><small>出处：{html.escape(shown_text(row.source))}</small></li>"
             for row in self.frame.itertuples(index=False))
         return f"<ol>{items}</ol>"
 
@@ -388,7 +388,7 @@ def tally(checks: pd.DataFrame) -> Table:
 
     results = ("通过", "未通过", "无法判定")
     outcome = [results[2] if is_missing(ok) else results[0] if ok else results[1] for ok in checks["ok"]]
-    kinds = [cell_text(k, "kind") for k in checks["kind"]]
+    kinds = [shown_text(k, "kind") for k in checks["kind"]]
     counts = pd.crosstab(pd.Series(kinds, name="核对类型"), pd.Series(outcome, name=None))
     counts = counts.reindex(columns=list(results), fill_value=0).reset_index()
     counts.columns = ["核对类型", *results]
