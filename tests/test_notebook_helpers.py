@@ -147,3 +147,20 @@ def test_inline_figures_setting_is_a_no_op_outside_ipython() -> None:
     report = notebook.setup(SEED, charts=True)
     assert report.year == 2022
     assert notebook.INLINE_FIGURE_KWARGS["metadata"] == {"Software": None}
+
+
+def test_conversions_text_names_each_converted_workbook(tmp_path: Path) -> None:
+    """A workbook in 元 is converted to 万元 (× 0.0001) and the sentence says which one."""
+    from perfeval_utils import load_reports
+    from tests.builders import valid_sheets, write_workbook
+
+    sheets = valid_sheets()
+    sheets["基本信息"] = [row if row[0] != "金额单位" else ["金额单位", "元", row[2]] for row in sheets["基本信息"]]
+    write_workbook(tmp_path / "yuan.xlsx", sheets)
+    text = notebook.conversions_text(load_reports([tmp_path / "yuan.xlsx"], progress=False))
+    assert text.split("\n")[0] == "换算为万元的工作簿："
+    assert text.split("\n")[1].startswith("yuan.xlsx（") and "元 → 万元，× 0.0001" in text
+
+
+def test_heading_names_department_year_and_unit() -> None:
+    assert notebook.heading(notebook.setup(SEED)) == f"{DEPARTMENT}，2022 年度，金额单位 万元"
