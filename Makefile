@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: setup report test bench lab clean
+.PHONY: setup report test bench lab clean notebooks
 
 setup: $(STAMP)
 
@@ -28,6 +28,10 @@ test: setup
 # Benchmarks at district scale (1,000 generated workbooks under build/bench); figures in benchmarks/README.md.
 bench: setup
 	$(PY) -m benchmarks
+
+# Re-run every notebook in a fresh kernel and strip run times and versions: a re-run with no change is no diff.
+notebooks: setup
+	$(PY) scripts/notebooks.py --execute notebooks/[0-9][0-9]_*.ipynb notebooks/examples/*.ipynb
 
 lab: setup
 	$(PY) -m jupyter lab notebooks/

@@ -95,6 +95,18 @@ class Report:
         table["row"] = table["row"].astype("Int64")
         return table
 
+    def __repr__(self) -> str:
+        """One line (who, year, what it holds), not eight frames: see perfeval_utils.present.display."""
+        from perfeval_utils.present.display import report_text
+
+        return report_text(self)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the heading, 基本信息 with 出处 under Chinese headers, and the sheet counts."""
+        from perfeval_utils.present.display import report_html
+
+        return report_html(self)
+
 
 def sheet_frame(records: Sequence[Sequence[Any]], sheet: Sheet) -> pd.DataFrame:
     """Text as pandas strings, exact numbers as Decimal objects, counts as nullable Int64.

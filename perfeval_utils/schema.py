@@ -86,6 +86,10 @@ MONITORING_META_FIELDS: dict[str, str] = {
     "时间进度": "time_progress",
 }
 META_REQUIRED = ("部门", "年度", "金额单位")
+#: Optional free-text 基本信息 field for the transcriber's notes (what is not printed in the report:
+#: how a name was read, which file a workbook was entered from). Like any field not in META_FIELDS
+#: it is loaded as text into ``Report.meta`` under its Chinese name, so 部门 stays the printed name.
+NOTE_FIELD = "备注"
 AMOUNT_UNITS = ("万元", "元")
 REPORT_KINDS = ("部门整体支出", "项目支出", "部门决算")
 GRADES = ("优", "良", "中", "差")

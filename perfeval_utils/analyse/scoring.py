@@ -64,6 +64,18 @@ class ScoreResult:
     def difference(self) -> Decimal | None:
         return None if self.stated is None else self.total - self.stated
 
+    def __repr__(self) -> str:
+        """The total at the stated score's precision, the grade and the difference, not the whole table."""
+        from perfeval_utils.present.display import score_text
+
+        return score_text(self)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the headline figures, the notes, and the per-line table under Chinese headers."""
+        from perfeval_utils.present.display import score_html
+
+        return score_html(self)
+
 
 def grade(total: Decimal, rubric: Rubric = DEFAULT_RUBRIC) -> str:
     """优 ≥ 90, 良 ≥ 80, 中 ≥ 60, else 差 (or the rubric's bands)."""
