@@ -13,12 +13,12 @@ official forms the way published ones are, and written as every format a departm
 
 Formats: ``.xlsx`` (openpyxl), ``.xls`` (LibreOffice from the .xlsx) and the same bytes named ``.et``
 (WPS's spreadsheet name; not a file saved by WPS), ``.docx`` (written here: the head and budget in one
-table, the indicator table split in two by a page break with its header repeated), ``.pdf``
-(LibreOffice Calc prints a ruled copy of the .xlsx whose indicator table runs over two pages, its
-header repeated, with a running header and page numbers; the machine has no LibreOffice Writer)
-and ``.html`` (rowspan/colspan). The seed report's text is also written as a .docx (paragraphs, the KPI table as a Word table) for the text path. Every figure comes from the
-reference workbook; tests/test_documents.py compares each fixture with it. The generated files are
-committed, so the tests need no converter.
+table, the indicator table split in two by a page break with its header repeated), ``.pdf`` (LibreOffice
+Calc prints a ruled copy of the .xlsx whose indicator table runs over two pages, its header repeated,
+with a running header and page numbers; the machine has no LibreOffice Writer) and ``.html``
+(rowspan/colspan). The seed report's text is also written as a .docx (paragraphs, the KPI table as a
+Word table) for the text path. Every figure comes from the reference workbook; tests/test_documents.py
+compares each fixture with it. The generated files are committed, so the tests need no converter.
 """
 
 from __future__ import annotations
