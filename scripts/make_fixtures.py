@@ -69,6 +69,7 @@ class Form:
     kpi: Part  # header rows then one row per indicator (and a 总分 row)
     split: int  # indicator rows before the page break in the .docx
     running_header: str
+    print_break: int  # indicator rows on the PDF's first page (at a 一级指标 boundary, see write_xlsx)
 
 
 def _number(value: Decimal | None) -> Any:
@@ -127,7 +128,7 @@ def hengshan(report: Report) -> Form:
     _blank_repeats(body, 2)
     _blank_repeats(body, 1)
     kpi = Part(header + body, merges, header_rows=2)
-    return Form(f"{report.year}年度县级专项资金绩效目标自评表", head, kpi, 9, "衡山县商务和粮食局 绩效自评")
+    return Form(f"{report.year}年度县级专项资金绩效目标自评表", head, kpi, 9, "衡山县商务和粮食局 绩效自评", 9)
 
 
 def zhongjiang(report: Report) -> Form:
@@ -157,7 +158,7 @@ def zhongjiang(report: Report) -> Form:
     body.append(["总分", None, None, _number(weights), None, None, _number(scores), None])
     merges.append((len(body) + 1, 1, len(body) + 1, 3))
     kpi = Part(header + body, merges, header_rows=1)
-    return Form(f"项目支出绩效自评表（{report.year}年度）", head, kpi, 5, "中江县水利局 项目支出绩效自评")
+    return Form(f"项目支出绩效自评表（{report.year}年度）", head, kpi, 5, "中江县水利局 项目支出绩效自评", 6)
 
 
 def _na(value: Any) -> bool:
@@ -172,6 +173,7 @@ def write_xlsx(form: Form, path: Path, *, printable: bool = False) -> None:
     the indicator header repeated on each page, a running header and page numbers (for the PDF)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Side
+    from openpyxl.worksheet.pagebreak import Break
 
     book = Workbook()
     sheet = book.active
@@ -199,12 +201,14 @@ def write_xlsx(form: Form, path: Path, *, printable: bool = False) -> None:
             for row in sheet.iter_rows(min_row=first, max_row=last, max_col=width):
                 for cell in row:
                     cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-                    cell.alignment = Alignment(wrap_text=True, vertical="center")
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")  # as Word prints a merged cell
         first, last = spans["kpi"]
         for r in range(first + form.kpi.header_rows, last + 1):
             sheet.row_dimensions[r].height = 60
-        for column in range(1, width + 1):
-            sheet.column_dimensions[chr(64 + column)].width = 14
+        # a page break after the split row: Calc would print a merged 一级指标 cut by a break above the table
+        sheet.row_breaks.append(Break(id=first + form.kpi.header_rows + form.print_break - 1))
+        for column in range(1, width + 1):  # labels and names on one line: Calc does not grow a row to fit
+            sheet.column_dimensions[chr(64 + column)].width = {1: 16, 2: 30, 3: 30}.get(column, 12)
         sheet.print_title_rows = f"{first}:{first + form.kpi.header_rows - 1}"
         sheet.oddHeader.center.text = form.running_header
         sheet.oddFooter.center.text = "第 &P 页"
@@ -415,6 +419,10 @@ def main() -> None:
             printable = Path(folder) / f"{name}.xlsx"
             write_xlsx(form, printable, printable=True)
             convert(printable, OUT / f"{name}.pdf", "pdf")
+            if name == "hengshan":  # the hazard: a page break cutting the merged 效益 cell (its text lands outside)
+                form.print_break = 10
+                write_xlsx(form, printable, printable=True)
+                convert(printable, OUT / f"{name}-cut-category.pdf", "pdf")
         convert(OUT / f"{name}.xlsx", OUT / f"{name}.xls", 'xls:MS Excel 97')
         shutil.copyfile(OUT / f"{name}.xls", OUT / f"{name}.et")
     write_seed_docx(OUT / "huangpu-report.docx")

@@ -144,8 +144,16 @@ def _frame(rows: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
 
 
 def _form_intake(result: Any, reader: str, encoding: str | None = None, dropped: tuple[str, ...] = ()) -> Intake:
+    from perfeval_utils.read.form.labels import form_category
+
     unplaced = result.unplaced.rename(columns={"cell": "place"})
     questions = [w.message for w in result.report.warnings]
+    for place, value in zip(unplaced["place"], unplaced["value"], strict=True):
+        words = value.split()
+        if words and form_category(words[0])[0] is not None and len(value) <= 30:
+            # a 一级指标 printed outside its table (a merged cell cut by a page break): the rows it heads
+            # may have been given the category above them
+            questions.append(f"{place}：「{value}」是一级指标却在表外，附近指标的一级指标可能不对，请核对。")
     return Intake(result.report, questions, unplaced, reader, encoding, dropped)
 
 

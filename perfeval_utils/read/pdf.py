@@ -37,8 +37,9 @@ def _cell(value: Any) -> str | None:
         return None
     text = ""
     for part in (p.strip() for p in str(value).split("\n")):
-        if text and part and text[-1].isascii() and text[-1].isalnum() and part[0].isascii() and part[0].isalnum():
-            text += " "  # a Latin word wrapped onto the next line
+        if text and part and text[-1].isascii() and (text[-1].isalpha() or text[-1] in ",.;:!?") \
+                and part[0].isascii() and part[0].isalpha():
+            text += " "  # Latin words wrapped onto the next line (a number split over lines stays one number)
         text += part
     return text or None
 
@@ -75,6 +76,7 @@ def pdf_blocks(path: Path) -> tuple[list[Block], tuple[str, ...]]:
     """The PDF's blocks in reading order, and the header/footer/page-number lines dropped (as printed)."""
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
+    from pdfplumber.utils.exceptions import PdfminerException
 
     from perfeval_utils.read.package import MAX_FILE_BYTES
 
@@ -96,7 +98,7 @@ def pdf_blocks(path: Path) -> tuple[list[Block], tuple[str, ...]]:
             pages = [_page_items(page, None) for page in pdf.pages]
             if not any(kind == "table" for items in pages for _, kind, _ in items):
                 pages = [_page_items(page, _TEXT_TABLES) for page in pdf.pages]
-    except (PDFSyntaxError, ValueError, KeyError, TypeError) as error:
+    except (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError) as error:
         raise UnknownDocumentError(f"the PDF cannot be read ({type(error).__name__}: {error})", file=path,
                                    expected="an intact PDF", fix="copy the file again, or export it again") from error
     furniture = _furniture(pages)

@@ -243,16 +243,20 @@ def kpi_table(reader: FormReader, header: Header, rows: Iterable[int], records: 
         for c in own:
             if header.fields.get(c) == "ignored" and c not in (category_col, sub_col, name_col):
                 reader.take(r, c)  # 序号
-        name = grid.text(r, name_col, filled=False)
+        name_cell = grid.anchor.get((r, name_col), (r, name_col))
+        if name_cell[0] != r:
+            name_cell = (r, name_col)  # merged down from a row above: not this row's name
+        name = grid.text(*name_cell, filled=False)  # 二级 and 三级 merged across: the merged cell is the name
         if name is None:
             continue  # left for the meta scan, or unplaced
         if squash(name) in PLACEHOLDERS:
-            reader.take(r, name_col)  # a template line (……)
+            reader.take(*name_cell)  # a template line (……)
             continue
         found: dict[str, tuple[str | None, tuple[int, int] | None]] = {}
         for level, col in (("category", category_col), ("subcategory", sub_col)):
             text = grid.text(r, col) if col else None
-            found[level] = (text, grid.anchor.get((r, col), (r, col))) if text and col else (None, None)
+            cell = grid.anchor.get((r, col), (r, col)) if col else None
+            found[level] = (text, cell) if text and cell != name_cell else (None, None)
         if found["category"][0] is None:  # 一级指标 written once and left blank below: filled down
             found["category"] = last["category"]
             if found["subcategory"][0] is None:
@@ -269,6 +273,7 @@ def kpi_table(reader: FormReader, header: Header, rows: Iterable[int], records: 
             reader.claim("指标表", f"一级指标分值（{category}）", points, "分", cr, cc)
         last = found
         record = _kpi_record(reader, header, r, category, found["subcategory"][0], name)
+        record.name_cell = name_cell
         record.level_cells = {level: cell for level, (_, cell) in found.items() if cell is not None}
         records.append(record)
 
