@@ -168,7 +168,7 @@ def _na(value: Any) -> bool:
 # ---- .xlsx -----------------------------------------------------------------------------------------------
 
 
-def write_xlsx(form: Form, path: Path, *, printable: bool = False) -> None:
+def write_xlsx(form: Form, path: Path, *, printable: bool = False, ruled: bool = True) -> None:
     """The form on one sheet; ``printable``: ruled cells, tall indicator rows (the table runs over two pages),
     the indicator header repeated on each page, a running header and page numbers (for the PDF)."""
     from openpyxl import Workbook
@@ -200,7 +200,8 @@ def write_xlsx(form: Form, path: Path, *, printable: bool = False) -> None:
         for first, last in spans.values():
             for row in sheet.iter_rows(min_row=first, max_row=last, max_col=width):
                 for cell in row:
-                    cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+                    if ruled:
+                        cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
                     cell.alignment = Alignment(wrap_text=True, vertical="top")  # as Word prints a merged cell
         first, last = spans["kpi"]
         for r in range(first + form.kpi.header_rows, last + 1):
@@ -419,6 +420,9 @@ def main() -> None:
             printable = Path(folder) / f"{name}.xlsx"
             write_xlsx(form, printable, printable=True)
             convert(printable, OUT / f"{name}.pdf", "pdf")
+            if name == "zhongjiang":  # no ruling lines: the tables are found by aligned text
+                write_xlsx(form, printable, printable=True, ruled=False)
+                convert(printable, OUT / f"{name}-unruled.pdf", "pdf")
             if name == "hengshan":  # the hazard: a page break cutting the merged 效益 cell (its text lands outside)
                 form.print_break = 10
                 write_xlsx(form, printable, printable=True)

@@ -153,3 +153,17 @@ def test_load_report_and_load_form_read_the_same_cells_as_the_same_decimals(tmp_
     read_form = [(v.budget, v.executed) for v in formed.budget.itertuples()]
     assert read_v1 == read_form == [(Decimal("1415.43"), Decimal("0.3")), (None, Decimal("1390.69")),
                                     (None, Decimal("46.2"))]
+
+
+def test_an_xls_rate_without_its_format_is_not_guessed() -> None:
+    """calamine gives 1 for a cell shown as 100 %: the rate is left blank and the cell listed, never read as 1 %."""
+    from perfeval_utils.read.form.grid import Grid
+    from perfeval_utils.read.form.records import FormReader
+
+    grid = Grid("自评表", {(1, 1): 1.0, (1, 2): 0.98})
+    grid.formats_known = False
+    reader = FormReader(grid, Path("form.xls"))
+    assert reader.number(1, 1, what="执行率", rate=True) is None
+    assert reader.number(1, 2, what="执行数") == Decimal("0.98")
+    assert [u[0] for u in reader.unplaced] == ["自评表!A1"]
+    assert "not guessed" in reader.unplaced[0][2]

@@ -63,6 +63,8 @@ class Grid:
         self.max_row = max((r for r, _ in cells), default=0)
         self.max_col = max((c for _, c in cells), default=0)
         self.place = place or excel_place(title)
+        #: False for a grid read by calamine (.xls/.et): numbers come without their format (a 100 % cell reads 1)
+        self.formats_known = True
 
     @classmethod
     def from_openpyxl(cls, sheet: Any) -> Grid:
@@ -83,7 +85,9 @@ class Grid:
         values = {(r, c): value for r, row in enumerate(sheet.to_python(skip_empty_area=False), start=1)
                   for c, value in enumerate(row, start=1) if not is_blank(value)}
         merges = [(r0 + 1, c0 + 1, r1 + 1, c1 + 1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
-        return cls(sheet.name, values, merges=merges)
+        grid = cls(sheet.name, values, merges=merges)
+        grid.formats_known = False
+        return grid
 
     def own(self, r: int, c: int) -> Any:
         return self.values.get((r, c))

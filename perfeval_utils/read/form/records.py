@@ -80,6 +80,10 @@ class FormReader:
         if value is None:
             return None
         if is_number(value):
+            if rate and not self.grid.formats_known and 0 < value <= 1:
+                self.refuse(r, c, f"{what}: a rate stored as {value} without its number format (.xls): "
+                                  "1 % or 100 %? not guessed")
+                return None
             return self.grid.number_shown(r, c) if rate else decimal_from_excel(value)
         text = squash(str(value))
         if text in PLACEHOLDERS:
