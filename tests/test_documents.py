@@ -113,6 +113,16 @@ def test_a_kpi_table_running_onto_the_next_page_continues(intakes: dict) -> None
     assert split[8].startswith("表2") and split[9].startswith("表3")  # the page-break header between them skipped
 
 
+def test_a_form_printed_without_ruling_lines_is_read_by_aligned_text() -> None:
+    """No ruled table: words go to the header cell they sit under (numbers right-aligned, headers left)."""
+    intake = read_document(FIXTURES / "zhongjiang-unruled.pdf")
+    reference = load_report(REFERENCE["zhongjiang"])
+    assert recovered(intake, reference) == {"indicators": (9, 9), "budget lines": (2, 2)}
+    assert intake.report.meta["execution_weight"] == Decimal(10)
+    assert intake.report.kpis["source"].iloc[0].startswith("第1页第")
+    assert NOTE in set(intake.unplaced["value"])
+
+
 def test_a_category_cut_off_its_table_by_a_page_break_is_an_open_question() -> None:
     """Calc prints a merged 效益指标 cut by a page break above the next page's table: its rows cannot be told
     from the 产出 rows above, so the reader says so instead of passing the filled-down category silently."""

@@ -42,6 +42,7 @@ class Block:
     rows: list[list[str | None]]
     merges: list[Merge] = field(default_factory=list)
     table: bool = True
+    row_names: bool = True  # False for one line of aligned text split into cells: its place is where + 第C列
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ def blocks_grid(blocks: Sequence[Block], title: str) -> Grid:
 
     def place(row: int, column: int) -> str:
         block, i = origin[row]
-        return f"{block.where} 第{i}行第{column}列" if block.table else block.where
+        if not block.table:
+            return block.where
+        return f"{block.where} 第{i}行第{column}列" if block.row_names else f"{block.where}第{column}列"
 
     return Grid(title, values, merges=merges, place=place)
 

@@ -26,8 +26,10 @@ __all__ = ["MAX_PAGES", "pdf_blocks"]
 MAX_PAGES = 500
 _PAGE_NUMBER = re.compile(r"^(?:[-—–]\s*\d+\s*[-—–]|\d+|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|"
                           r"page\s*\d+(?:\s*of\s*\d+)?)$", re.I)
-_TEXT_TABLES = {"vertical_strategy": "text", "horizontal_strategy": "text", "min_words_vertical": 3,
-                "min_words_horizontal": 2}
+#: Words closer than this (points) are one word; columns of a form are further apart.
+_WORD_GAP = 0.5
+#: A gap wider than this many character widths splits a line into cells.
+_CELL_GAP = 1.8
 _EDGE = 2  # lines at the top and at the bottom of a page that may be a running header or footer
 
 
@@ -49,15 +51,65 @@ def _inside(line: dict[str, Any], boxes: list[tuple[float, float, float, float]]
     return any(x0 - 1 <= middle_x <= x1 + 1 and top - 1 <= middle_y <= bottom + 1 for x0, top, x1, bottom in boxes)
 
 
-def _page_items(page: Any, settings: dict[str, Any] | None) -> list[tuple[float, str, Any]]:
-    tables = page.find_tables(settings) if settings else page.find_tables()
-    tables = [t for t in tables if len(t.rows) >= 2 and max(len(r.cells) for r in t.rows) >= 2]
+def _page_items(page: Any) -> list[tuple[float, str, Any]]:
+    """Ruled tables and the text lines outside them, from the top of the page."""
+    tables = [t for t in page.find_tables() if len(t.rows) >= 2 and max(len(r.cells) for r in t.rows) >= 2]
     boxes = [t.bbox for t in tables]
     items: list[tuple[float, str, Any]] = [(t.bbox[1], "table", t.extract()) for t in tables]
     for line in page.extract_text_lines(return_chars=False):
         if line["text"].strip() and not _inside(line, boxes):
             items.append((line["top"], "line", line["text"].strip()))
     return sorted(items, key=lambda item: (item[0], item[1] == "table"))
+
+
+def _aligned_items(page: Any) -> list[tuple[float, str, Any]]:
+    """A page without ruled tables: each text line split into cells at wide gaps; below a line that reads
+    as a form header, every word goes to the header cell it sits under (left-aligned headers over
+    right-aligned numbers), so columns stay aligned. Returned as one-row tables and plain lines."""
+    from perfeval_utils.read.form.layout import header_kind
+
+    words = page.extract_words(x_tolerance=_WORD_GAP, keep_blank_chars=False, use_text_flow=False)
+    lines: list[list[dict[str, Any]]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - word["top"]) <= 3:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    items: list[tuple[float, str, Any]] = []
+    starts: list[float] | None = None
+    for line in lines:
+        line.sort(key=lambda w: w["x0"])
+        cells = _split_cells(line)
+        texts = ["".join(w["text"] for w in cell) for cell in cells]
+        if header_kind(texts) is not None:
+            starts = [cell[0]["x0"] for cell in cells]
+            row = texts
+        elif starts is not None and len(cells) > 1:
+            row = [""] * len(starts)
+            for word in line:
+                middle = (word["x0"] + word["x1"]) / 2
+                column = max((i for i, x in enumerate(starts) if x - 2 <= middle), default=0)
+                row[column] += word["text"]
+        else:
+            if len(cells) == 1:
+                starts = None if not texts[0].startswith(("注", "说明")) else starts
+                items.append((line[0]["top"], "line", texts[0]))
+                continue
+            row = texts
+        items.append((line[0]["top"], "row", [text or None for text in row]))
+    return items
+
+
+def _split_cells(line: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    cells = [[line[0]]]
+    for word in line[1:]:
+        previous = cells[-1][-1]
+        size = max(previous["bottom"] - previous["top"], 1)
+        if word["x0"] - previous["x1"] > _CELL_GAP * size:
+            cells.append([word])
+        else:
+            cells[-1].append(word)
+    return cells
 
 
 def _furniture(pages: list[list[tuple[float, str, Any]]]) -> set[str]:
@@ -95,9 +147,9 @@ def pdf_blocks(path: Path) -> tuple[list[Block], tuple[str, ...]]:
                     found=f"{count} pages without text", expected="a PDF with text (exported from Word, WPS or Excel)",
                     fix="ask for the document as .docx/.xlsx or as a PDF exported from it; no OCR is done here",
                 )
-            pages = [_page_items(page, None) for page in pdf.pages]
-            if not any(kind == "table" for items in pages for _, kind, _ in items):
-                pages = [_page_items(page, _TEXT_TABLES) for page in pdf.pages]
+            pages = [_page_items(page) for page in pdf.pages]
+            if not any(kind == "table" for items in pages for _, kind, _ in items):  # no ruled table anywhere
+                pages = [_aligned_items(page) for page in pdf.pages]
     except (PdfminerException, PDFSyntaxError, ValueError, KeyError, TypeError) as error:
         raise UnknownDocumentError(f"the PDF cannot be read ({type(error).__name__}: {error})", file=path,
                                    expected="an intact PDF", fix="copy the file again, or export it again") from error
@@ -107,7 +159,10 @@ def pdf_blocks(path: Path) -> tuple[list[Block], tuple[str, ...]]:
     for number, items in enumerate(pages, start=1):
         line_no = table_no = 0
         for _, kind, value in items:
-            if kind == "line":
+            if kind == "row":
+                line_no += 1
+                blocks.append(Block(f"第{number}页第{line_no}行", [value], row_names=False))
+            elif kind == "line":
                 line_no += 1
                 if _PAGE_NUMBER.match(value.replace(" ", "")) or re.sub(r"\d+", "#", value) in furniture:
                     dropped.append(f"第{number}页: {value}")

@@ -166,6 +166,13 @@ def find_headers(grid: Grid) -> list[Header]:
     return headers
 
 
+def header_kind(texts: list[str]) -> str | None:
+    """kpi / budget / basic / staff when these cell texts, side by side, read as a table's header."""
+    grid = Grid("", {(1, c): t for c, t in enumerate(texts, start=1) if t})
+    header = _detect(grid, 1)
+    return header.kind if header is not None else None
+
+
 def holds_form(headers: list[Header]) -> bool:
     return any(h.kind in FORM_KINDS for h in headers)
 
