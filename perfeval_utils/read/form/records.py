@@ -9,7 +9,7 @@ exactly as ``load_report`` does.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -114,6 +114,14 @@ def _item(label: str) -> str:
     return _NUMBERING.sub("", squash(label)) or squash(label)
 
 
+def _labelled(grid: Grid, header: Header, rows: Iterable[int]) -> Iterator[tuple[int, int, str, str]]:
+    """The block's lines that have a label: row, label column, label as printed, 项目 (label without numbering)."""
+    for r in rows:
+        found = _label(grid, header, r)
+        if found is not None:
+            yield r, found[0], found[1], _item(found[1])
+
+
 # ---- budget, 基础数据表, staffing ----------------------------------------------------------------------
 
 
@@ -121,12 +129,7 @@ def budget_block(reader: FormReader, header: Header, rows: Iterable[int], lines:
     """项目资金 / 部门预算 block: 合计 row, 其中 rows (资金来源, or 支出性质 for 基本/项目支出)."""
     grid = reader.grid
     unit = reader.meta["amount_unit"]
-    for r in rows:
-        found = _label(grid, header, r)
-        if found is None:
-            continue
-        c_label, label = found
-        item = _item(label)
+    for r, c_label, label, item in _labelled(grid, header, rows):
         figures = {f: reader.number(r, c, what=f"{label} {grid.text(header.row, c)}", rate=(f == "rate"))
                    for c, f in header.fields.items()}
         known = any(word in item for word in ("资金总额", "财政拨款", "上年结转", "其他资金", *_NATURE_LABELS)) \
@@ -159,12 +162,7 @@ def basic_block(reader: FormReader, header: Header, rows: Iterable[int], lines: 
     """基础数据表: 上年决算数 / 本年预算数 / 本年决算数 per line; 维度 is the last heading line above."""
     grid = reader.grid
     heading: str | None = None
-    for r in rows:
-        found = _label(grid, header, r)
-        if found is None:
-            continue
-        c_label, label = found
-        item = _item(label)
+    for r, c_label, label, item in _labelled(grid, header, rows):
         figures = {f: reader.number(r, c, what=f"{label} {grid.text(header.row, c)}") for c, f in header.fields.items()}
         reader.take(r, c_label)
         is_detail = squash(label).startswith("其中") or bool(_ARABIC_NUMBERING.match(label))
