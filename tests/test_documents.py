@@ -266,3 +266,37 @@ def test_import_says_what_it_needs_for_a_form_that_does_not_state_it(tmp_path: P
     broken.write_bytes(b"%PDF-1.4\ntrailer<<>>\n%%EOF\n")
     failed = runner.invoke(main, ["import", str(broken), "--out", str(tmp_path)], catch_exceptions=False)
     assert failed.exit_code == 2 and "坏.pdf" in failed.output
+
+
+@pytest.mark.parametrize("name", list(REFERENCE))
+def test_every_non_blank_cell_of_a_form_is_read_recognised_or_listed(name: str) -> None:
+    """Walk every non-blank cell of the .xlsx fixture: it is a value the Report holds, a header, label,
+    title or category word the form logic recognises, or a row of unplaced — never simply gone."""
+    from perfeval_utils.read.form.labels import (
+        BUDGET_HEADER_WORDS,
+        KPI_HEADER_WORDS,
+        META_LABELS,
+        form_category,
+        label_key,
+    )
+    from perfeval_utils.read.form.layout import classify
+
+    intake = read_document(FIXTURES / f"{name}.xlsx")
+    report = intake.report
+    held = {str(v) for frame in (report.budget, report.kpis, report.claims) for v in frame.to_numpy().ravel()}
+    held |= {str(v) for v in report.meta.values()} | {f"[430423]{report.department}"}
+    listed = set(intake.unplaced["value"])
+    sheet = load_workbook(FIXTURES / f"{name}.xlsx").active
+    gone = []
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value is None:
+                continue
+            text = str(cell.value)
+            known = (text in held or text in listed or "自评表" in text or label_key(text) in META_LABELS
+                     or classify(text, KPI_HEADER_WORDS) or classify(text, BUDGET_HEADER_WORDS)
+                     or form_category(text)[0] or text in ("年度资金总额", "其他资金", "总分", "项目资金（万元）")
+                     or text.removeprefix("其中：") in held)
+            if not known:
+                gone.append((cell.coordinate, text))
+    assert gone == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,6 @@ class Intake:
 
 
 def _is_figure(value: Any) -> bool:
-    from decimal import Decimal
-
     return isinstance(value, Decimal)
 
 
