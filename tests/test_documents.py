@@ -300,3 +300,34 @@ def test_every_non_blank_cell_of_a_form_is_read_recognised_or_listed(name: str) 
             if not known:
                 gone.append((cell.coordinate, text))
     assert gone == []
+
+
+def test_an_xlsx_form_passes_the_package_check_first(tmp_path: Path) -> None:
+    """load_form (and read_document) refuse a form carrying VBA macros, as load_report does."""
+    from perfeval_utils.errors import MacroWorkbookError
+
+    path = tmp_path / "自评表.xlsx"
+    with zipfile.ZipFile(FIXTURES / "zhongjiang.xlsx") as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item))
+        target.writestr("xl/vbaProject.bin", b"macro")
+    with pytest.raises(MacroWorkbookError, match="macros"):
+        read_document(path)
+
+
+def test_import_takes_the_department_and_year_a_form_does_not_state(tmp_path: Path) -> None:
+    from .form_builders import write_rows
+
+    rows = [["项目支出绩效自评表"], [None, None, None, "金额单位：万元"],
+            ["项目资金", None, "全年预算数", "全年执行数"], [None, "年度资金总额", 100, 90], [],
+            ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值"],
+            ["项目产出", "数量指标", "培训次数", "4次", "4次"]]
+    form = write_rows(tmp_path / "无部门.xlsx", rows)
+    runner = CliRunner()
+    refused = runner.invoke(main, ["import", str(form), "--out", str(tmp_path / "out")], catch_exceptions=False)
+    assert refused.exit_code == 2 and "--department" in refused.output
+    done = runner.invoke(main, ["import", str(form), "--out", str(tmp_path / "out"), "--department", "测试局",
+                                "--year", "2023"], catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    report = load_report(tmp_path / "out" / "无部门_xlsx.xlsx")
+    assert (report.department, report.year, list(report.kpis["category"])) == ("测试局", 2023, ["产出"])
