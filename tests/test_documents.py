@@ -190,6 +190,11 @@ def test_the_reader_is_chosen_by_the_bytes_not_the_name(tmp_path: Path) -> None:
     assert len(read_document(xlsx).report.kpis) == 9
 
 
+def test_a_misspelt_override_is_not_ignored() -> None:
+    with pytest.raises(TypeError, match="departmnet"):
+        read_document(FIXTURES / "hengshan.xlsx", departmnet="测试局")
+
+
 def test_an_old_word_document_is_refused_with_the_way_out(tmp_path: Path) -> None:
     path = tmp_path / "报告.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + "WordDocument".encode("utf-16-le"))

@@ -23,12 +23,14 @@ import pandas as pd
 
 from perfeval_utils.errors import UnknownDocumentError
 from perfeval_utils.read.form.grid import Grid, Merge
+from perfeval_utils.read.package import OLE2_MAGIC, ZIP_MAGIC
 from perfeval_utils.report import Report
 
 __all__ = ["UNPLACED_COLUMNS", "Block", "Intake", "blocks_grid", "blocks_lines", "read_document", "sniff"]
 
 UNPLACED_COLUMNS = ["place", "value", "reason"]
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: What a caller may state for a document that does not: read_document(path, department=…, year=…).
+OVERRIDES = frozenset({"department", "year", "amount_unit", "sheet"})
 
 
 @dataclass
@@ -120,7 +122,7 @@ def sniff(path: Path) -> str:
     """docx / xlsx / ole2 / pdf / text, from the file's first bytes (the name is not looked at)."""
     with path.open("rb") as handle:
         head = handle.read(8)
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith(ZIP_MAGIC):
         try:
             with zipfile.ZipFile(path) as archive:
                 names = set(archive.namelist())
@@ -218,6 +220,9 @@ def read_document(path: str | Path, **overrides: Any) -> Intake:
     ``overrides``: ``department``, ``year``, ``amount_unit`` for a document that does not state them;
     ``sheet`` for a workbook with several forms. Bad input raises a PerfevalError naming the file.
     """
+    unknown = set(overrides) - OVERRIDES
+    if unknown:
+        raise TypeError(f"read_document() got unknown overrides {sorted(unknown)}; known: {sorted(OVERRIDES)}")
     path = Path(path)
     if not path.is_file():
         raise UnknownDocumentError("file not found", file=path, fix="check the path")

@@ -28,12 +28,11 @@ from perfeval_utils.read.form.records import (
     kpi_table,
     staff_block,
 )
+from perfeval_utils.read.package import OLE2_MAGIC, ZIP_MAGIC
 from perfeval_utils.report import Report, sheet_frame
 
-__all__ = ["OLE2_MAGIC", "FormResult", "load_form", "open_grids", "read_grid"]
+__all__ = ["FormResult", "load_form", "open_grids", "read_grid"]
 
-OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
 _NO_FORM = ("a header row with 三级指标/指标名称 and 年度指标值/实际完成值, or 全年预算数 and 全年执行数, "
             "or 本年预算数 and 本年决算数")
 
