@@ -363,6 +363,24 @@ def write_seed_docx(path: Path) -> None:
     _package(path, "".join(body))
 
 
+def write_seed_html(path: Path) -> None:
+    """The seed report as a web page saved in GBK without a charset declaration: <p> per line, tables."""
+    lines = SEED.read_text(encoding="utf-8").split("\n")
+    body: list[str] = []
+    table: list[list[str]] = []
+    for line in [*lines, ""]:
+        if "\t" in line:
+            table.append(line.split("\t"))
+            continue
+        if table:
+            body.append(_table_html(Part(table)))
+            table = []
+        if line.strip():
+            body.append(f"<p>{html.escape(line.strip())}</p>")
+    page = "<html><head><title>部门整体支出绩效自评报告</title></head><body>" + "\n".join(body) + "</body></html>"
+    path.write_bytes(page.encode("gb18030"))
+
+
 # ---- .html ------------------------------------------------------------------------------------------------
 
 
@@ -430,6 +448,7 @@ def main() -> None:
         convert(OUT / f"{name}.xlsx", OUT / f"{name}.xls", 'xls:MS Excel 97')
         shutil.copyfile(OUT / f"{name}.xls", OUT / f"{name}.et")
     write_seed_docx(OUT / "huangpu-report.docx")
+    write_seed_html(OUT / "huangpu-report.html")
     for path in sorted(OUT.iterdir()):
         print(f"{path.relative_to(ROOT)}  {path.stat().st_size:,} bytes")
 

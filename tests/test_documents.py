@@ -139,15 +139,18 @@ def test_word_merges_come_from_gridspan_and_vmerge() -> None:
     assert table.rows[2][0] == "产出指标" and table.rows[3][0] is None
 
 
-def test_the_seed_report_as_word_reads_as_its_text_does() -> None:
-    intake = read_document(FIXTURES / "huangpu-report.docx")
+@pytest.mark.parametrize(("fmt", "encoding"), [("docx", None), ("html", "GB18030")])
+def test_the_seed_report_as_word_or_web_page_reads_as_its_text_does(fmt: str, encoding: str | None) -> None:
+    """The seed's lines as Word paragraphs and tables, or as a GBK web page without a charset: same figures."""
+    intake = read_document(FIXTURES / f"huangpu-report.{fmt}")
     text = extract_report(SEED)
-    assert intake.reader == "docx text"
+    assert (intake.reader, intake.encoding) == (f"{fmt} text", encoding)
     columns = ["indicator_id", "name", "target_text", "actual_text", "status_text", "reason"]
     assert intake.report.kpis[columns].fillna("").equals(text.report.kpis[columns].fillna(""))
     budget = ["dimension", "item", "budget", "executed", "stated_rate"]
     assert intake.report.budget[budget].values.tolist() == text.report.budget[budget].values.tolist()
     assert intake.report.meta["self_score"] == Decimal("98.39")
+    assert intake.report.department == text.report.department
     assert len(intake.report.tasks) == 2 and len(intake.report.claims) == 12
     assert any("一级指标" in q for q in intake.open_questions)
     assert "prose without a figure that is read" in set(intake.unplaced["reason"])

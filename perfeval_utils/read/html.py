@@ -18,7 +18,7 @@ from perfeval_utils.read.encoding import decode_text
 
 __all__ = ["html_blocks", "looks_like_html"]
 
-_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "tr", "title", "section", "article",
+_BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "br", "tr", "section", "article",
                "header", "footer", "center"}
 _SKIP = {"script", "style", "noscript", "template"}
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w-]+)""", re.I)
@@ -48,6 +48,8 @@ class _Page(HTMLParser):
         self.depth = 0  # table nesting
         self.rows: list[list[_Cell]] = []
         self.cell: _Cell | None = None
+        self.in_title = False
+        self.title: list[str] = []  # the browser tab's title: kept apart, it is not the document's first line
 
     def flush(self) -> None:
         text = " ".join("".join(self.line).split())
@@ -56,7 +58,9 @@ class _Page(HTMLParser):
         self.line = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
+        if tag == "title":
+            self.in_title = True
+        elif tag in _SKIP:
             self.skip += 1
         elif tag == "table":
             if self.depth == 0:
@@ -76,7 +80,9 @@ class _Page(HTMLParser):
                 self.flush()
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
+        if tag == "title":
+            self.in_title = False
+        elif tag in _SKIP:
             self.skip = max(0, self.skip - 1)
         elif tag == "table" and self.depth:
             self.depth -= 1
@@ -89,6 +95,9 @@ class _Page(HTMLParser):
             self.flush()
 
     def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title.append(data)
+            return
         if self.skip:
             return
         if self.depth:
@@ -155,4 +164,7 @@ def html_blocks(path: Path, raw: bytes) -> tuple[list[Block], str]:
         else:
             tables += 1
             blocks.append(_layout(value, tables))  # type: ignore[arg-type]
+    title = " ".join("".join(page.title).split())
+    if title:  # last, so that the text logic takes the page's own first line as the report's title
+        blocks.append(Block("网页标题（<title>）", [[title]], table=False))
     return blocks, encoding or "UTF-8"
