@@ -193,6 +193,13 @@ def test_the_reader_is_chosen_by_the_bytes_not_the_name(tmp_path: Path) -> None:
     assert len(read_document(xlsx).report.kpis) == 9
 
 
+def test_a_given_department_that_contradicts_the_text_is_an_open_question() -> None:
+    intake = read_document(FIXTURES / "huangpu-report.docx", department="别的单位", year=2022)
+    assert intake.report.department == "广州市黄埔区总工会（广州开发区总工会）"
+    assert any("别的单位" in q for q in intake.open_questions)
+    assert not any("2022" in q and "year" in q for q in intake.open_questions)
+
+
 def test_a_misspelt_override_is_not_ignored() -> None:
     with pytest.raises(TypeError, match="departmnet"):
         read_document(FIXTURES / "hengshan.xlsx", departmnet="测试局")

@@ -23,7 +23,7 @@ import pandas as pd
 
 from perfeval_utils.errors import UnknownDocumentError
 from perfeval_utils.read.form.grid import Grid, Merge
-from perfeval_utils.read.package import OLE2_MAGIC, ZIP_MAGIC
+from perfeval_utils.read.package import MAX_FILE_BYTES, OLE2_MAGIC, ZIP_MAGIC
 from perfeval_utils.report import Report
 
 __all__ = ["UNPLACED_COLUMNS", "Block", "Intake", "blocks_grid", "blocks_lines", "read_document", "sniff"]
@@ -163,15 +163,17 @@ def _form_intake(result: Any, reader: str, encoding: str | None = None, dropped:
 
 def _text_intake(extraction: Any, reader: str, overrides: dict[str, Any], dropped: tuple[str, ...] = ()) -> Intake:
     report = extraction.report
-    for key in ("department", "year"):
-        if report.meta.get(key) is None and overrides.get(key) is not None:
-            report.meta[key] = overrides[key]
+    questions = list(extraction.open_questions)
+    for key in ("department", "year", "amount_unit"):
+        given, stated = overrides.get(key), report.meta.get(key)
+        if given is None:
+            continue
+        if stated is None:
+            report.meta[key] = given
             report.meta_sources[key] = f"read_document({key}=…)"
-    if report.meta.get("amount_unit") is None and overrides.get("amount_unit") is not None:
-        report.meta["amount_unit"] = overrides["amount_unit"]
-        report.meta_sources["amount_unit"] = "read_document(amount_unit=…)"
-    return Intake(report, list(extraction.open_questions), _frame(extraction.unplaced), reader,
-                  extraction.encoding, dropped)
+        elif str(stated) != str(given):
+            questions.append(f"文中写的是 {stated}，调用时给的 {key} 是 {given}：保留文中的，请核对。")
+    return Intake(report, questions, _frame(extraction.unplaced), reader, extraction.encoding, dropped)
 
 
 def read_blocks(path: Path, blocks: Sequence[Block], kind: str, overrides: dict[str, Any],
@@ -226,8 +228,13 @@ def read_document(path: str | Path, **overrides: Any) -> Intake:
     path = Path(path)
     if not path.is_file():
         raise UnknownDocumentError("file not found", file=path, fix="check the path")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise UnknownDocumentError("the file is empty (0 bytes)", file=path, fix="copy the file again")
+    if size > MAX_FILE_BYTES:
+        raise UnknownDocumentError(f"the file is too large to be a self-evaluation ({size:,} bytes)", file=path,
+                                   found=size, expected=f"at most {MAX_FILE_BYTES:,} bytes",
+                                   fix="check that this is the right file")
     kind = sniff(path)
     if kind == "docx":
         from perfeval_utils.read.docx import docx_blocks
