@@ -304,5 +304,79 @@ def extract(text: Path, path: Path) -> None:
         click.echo(f"待确认 open question: {question}")
 
 
+#: What ``perfeval import`` reads in a folder (any file named otherwise is still read when given by name).
+DOCUMENT_SUFFIXES = (".xlsx", ".xls", ".et", ".docx", ".doc", ".pdf", ".html", ".htm", ".txt")
+PENDING_SHEET = "待核"
+
+
+def _documents(values: tuple[str, ...]) -> list[Path]:
+    paths = [Path(v) for v in values]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.BadParameter(f"not found: {', '.join(missing)}", param_hint="FILE_OR_FOLDER")
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES
+                      and not p.name.startswith(("~$", "."))]
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def write_intake(intake: Any, path: Path) -> Path:
+    """The Report as a v1 workbook, plus a sheet 待核: every open question, warning, unplaced cell or line, drop."""
+    from perfeval_utils import schema
+    from perfeval_utils.present.writer import build_workbook, meta_rows, save
+
+    report = intake.report
+    frames = {sheet.name: getattr(report, sheet.name) for sheet in schema.SHEETS if sheet is not schema.META}
+    book = build_workbook(meta_rows(report.meta, report.meta_sources), frames)
+    sheet = book.create_sheet(PENDING_SHEET)
+    sheet.append(["类别", "位置", "内容", "原因或问题"])
+    for question in intake.open_questions:
+        sheet.append(["待确认", None, None, question])
+    for place, value, reason in intake.unplaced.itertuples(index=False):
+        sheet.append(["未读入", place, value, reason])
+    for line in intake.dropped:
+        page, _, text = line.partition(": ")
+        sheet.append(["已略去（页眉页脚页码）", page, text, "repeated page header/footer or page number"])
+    sheet.append(["读取方式", None, intake.reader, f"encoding: {intake.encoding}" if intake.encoding else None])
+    for column, width in zip("ABCD", (14, 24, 40, 80), strict=True):
+        sheet.column_dimensions[column].width = width
+    return save(book, path)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_FOLDER...")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("data"), show_default=True,
+              help="工作簿输出目录 / folder for the workbooks.")
+@click.option("--department", default=None, help="文件未写明时的部门 / department, when the document states none.")
+@click.option("--year", type=int, default=None, help="文件未写明时的年度 / year, when the document states none.")
+@click.option("--amount-unit", type=click.Choice(["万元", "元"]), default=None,
+              help="文件未写明时的金额单位 / amount unit, when the document states none.")
+def import_documents(paths: tuple[str, ...], out: Path, department: str | None, year: int | None,
+                     amount_unit: str | None) -> None:
+    """读入表格、Word、PDF、网页或文本，写成工作簿 / read forms, Word, PDF, web pages or text into workbooks.
+
+    One v1 workbook per document, named after it (``自评表.pdf`` → ``自评表_pdf.xlsx``), with a sheet 待核
+    listing what a person must still decide. Exit status 2 when a document cannot be read at all.
+    """
+    from perfeval_utils.read.document import read_document
+
+    failed = 0
+    for path in _documents(paths):
+        try:
+            intake = read_document(path, department=department, year=year, amount_unit=amount_unit)
+        except PerfevalError as exc:
+            failed += 1
+            click.echo(f"{path.name}: 错误 error: {exc}")
+            continue
+        target = write_intake(intake, out / f"{path.stem}_{path.suffix.lstrip('.').lower() or 'txt'}.xlsx")
+        click.echo(f"{intake.summary()} → {target}")
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -137,8 +137,9 @@ KPIS = Sheet(
 )
 DEPARTMENT_SCOPE = "部门整体"
 #: 一级指标, normalised (the suffix 指标 is optional). 投入 and 过程 are the first two levels of
-#: the older 部门整体支出 framework (投入/过程/产出/效益) that Hunan forms still print.
-CATEGORIES = ("产出", "效益", "满意度", "成本", "投入", "过程")
+#: the older 部门整体支出 framework (投入/过程/产出/效益) that Hunan forms still print; 决策 and 过程
+#: (written 项目决策 / 项目管理) the first two of the 决策/过程/产出/效益 project framework.
+CATEGORIES = ("产出", "效益", "满意度", "成本", "投入", "过程", "决策")
 
 # ---- 任务 ----------------------------------------------------------------------------
 
@@ -256,7 +257,7 @@ FORMAT_SHEETS: tuple[Sheet, ...] = (*SHEETS, *MONITORING_SHEETS)
 
 
 def normalise_category(text: str) -> str | None:
-    """产出指标 → 产出; None when the text is not one of the four categories."""
+    """产出指标 → 产出; None when the text is not one of CATEGORIES."""
     core = text.strip()
     if core.endswith("指标"):
         core = core[: -len("指标")]
