@@ -29,6 +29,9 @@ FINDING_HEADERS = {"check_id": ("编号", 7), "kind": ("类别", 10), "finding":
 FAIL_FILL = PatternFill(start_color="FFF4CCCC", end_color="FFF4CCCC", fill_type="solid")
 UNDECIDED_FILL = PatternFill(start_color="FFFFF2CC", end_color="FFFFF2CC", fill_type="solid")
 RESULT_TEXT = {True: "通过", False: "未通过"}
+#: Check kinds (perfeval_utils.check.reconcile) as an auditor reads them.
+CHECK_KINDS = {"rate": "执行率", "sum": "合计", "carryover": "结转结余", "count": "指标计数", "status": "完成情况",
+               "score": "评分", "change": "较上年增减", "units": "同一数量", "rule": "核对规则"}
 
 
 def working_paper_path(report: Report, out_dir: str | Path) -> Path:
