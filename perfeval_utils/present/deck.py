@@ -123,20 +123,20 @@ def add_bullets_slide(deck: Presentation, title: str, lines: Sequence[str], note
 # ---- what the slides say ------------------------------------------------------------------
 
 
-def _percent(value: Decimal | None) -> str:
+def _pct_text(value: Decimal | None) -> str:
     return "无法计算" if value is None else f"{value.quantize(Decimal('0.01'))}%"
 
 
-def _missing(value: Any) -> bool:
+def _is_na(value: Any) -> bool:
     return value is None or (not isinstance(value, str | Decimal) and bool(pd.isna(value)))
 
 
-def _amount(value: Any, unit: str) -> str:
-    return "未列" if _missing(value) else f"{value} {unit}"
+def _amount_text(value: Any, unit: str) -> str:
+    return "未列" if _is_na(value) else f"{value} {unit}"
 
 
-def _text(value: Any, default: str = "") -> str:
-    return default if _missing(value) else str(value)
+def _str_or(value: Any, default: str = "") -> str:
+    return default if _is_na(value) else str(value)
 
 
 def _title_plan(report: Report, graded: str, stated: str) -> SlidePlan:
@@ -156,7 +156,7 @@ def _budget_plan(report: Report, figures: dict[str, Path]) -> SlidePlan:
     unit = report.amount_unit
     total = execution(report).iloc[0]
     rate = total["stated_rate"] if total["stated_rate"] is not None else total["rate"]
-    notes = [f"预算数 {_amount(total['budget'], unit)}、执行数 {_amount(total['executed'], unit)}："
+    notes = [f"预算数 {_amount_text(total['budget'], unit)}、执行数 {_amount_text(total['executed'], unit)}："
              f"出处 {total['source']}。"]
     if total["rate"] is not None:
         notes.append(f"执行率 = 执行数 ÷ 预算数 × 100 = {total['executed']} ÷ {total['budget']} × 100 = "
@@ -164,8 +164,8 @@ def _budget_plan(report: Report, figures: dict[str, Path]) -> SlidePlan:
     if total["stated_rate"] is not None:
         agrees = {True: "按报告精度相符", False: "按报告精度不符"}.get(total["rate_matches"], "无法比较")
         notes.append(f"报告所列执行率 {total['stated_rate']}%，{agrees}；标题用报告所列数。")
-    return SlidePlan(f"预算执行率 {_percent(rate)}：执行 {_amount(total['executed'], unit)}，"
-                     f"预算 {_amount(total['budget'], unit)}", tuple(notes), figures.get("budget_execution"))
+    return SlidePlan(f"预算执行率 {_pct_text(rate)}：执行 {_amount_text(total['executed'], unit)}，"
+                     f"预算 {_amount_text(total['budget'], unit)}", tuple(notes), figures.get("budget_execution"))
 
 
 def _kpi_plans(report: Report, figures: dict[str, Path]) -> list[SlidePlan]:
@@ -184,17 +184,18 @@ def _kpi_plans(report: Report, figures: dict[str, Path]) -> list[SlidePlan]:
                                figures.get("shortfalls")))
         return plans
     worst = gaps.iloc[0]  # the chart carries each gap and its stated reason
-    gap = "" if _missing(worst["gap"]) else f"，差 {worst['gap']} {_text(worst['unit'])}".rstrip()
+    gap = "" if _is_na(worst["gap"]) else f"，差 {worst['gap']} {_str_or(worst['unit'])}".rstrip()
     notes = []
     for row in gaps.itertuples(index=False):
-        unit = _text(row.unit)
-        notes.append(f"指标{row.indicator_id}「{row.name}」：预期 {_amount(row.target, unit)}，"
-                     f"实现 {_amount(row.actual, unit)}；"
-                     f"差 = 预期 − 实现 = {_amount(row.gap, unit)}；完成 = 实现 ÷ 预期 × 100 = "
-                     f"{_percent(None if _missing(row.completion) else row.completion)}。"
-                     f"报告所述原因：{_text(row.reason, '未说明').rstrip('。')}。出处 {_text(row.source, '未注明')}。")
-    completion = None if _missing(worst["completion"]) else worst["completion"]
-    plans.append(SlidePlan(f"{worst['name']}完成 {_percent(completion)}{gap}", tuple(notes),
+        unit = _str_or(row.unit)
+        notes.append(f"指标{row.indicator_id}「{row.name}」：预期 {_amount_text(row.target, unit)}，"
+                     f"实现 {_amount_text(row.actual, unit)}；"
+                     f"差 = 预期 − 实现 = {_amount_text(row.gap, unit)}；完成 = 实现 ÷ 预期 × 100 = "
+                     f"{_pct_text(None if _is_na(row.completion) else row.completion)}。"
+                     f"报告所述原因：{_str_or(row.reason, '未说明').rstrip('。')}。"
+                     f"出处 {_str_or(row.source, '未注明')}。")
+    completion = None if _is_na(worst["completion"]) else worst["completion"]
+    plans.append(SlidePlan(f"{worst['name']}完成 {_pct_text(completion)}{gap}", tuple(notes),
                            figures.get("shortfalls")))
     return plans
 
@@ -256,10 +257,10 @@ def _year_plan(report: Report, history: ReportSet | None, folder: Path) -> Slide
     png, _ = save_figure(figure, folder / "year_over_year")
     plt.close(figure)
     unit = history.amount_unit
-    notes = [f"{int(row.year)} 年：预算 {_amount(row.budget, unit)}（{_text(row.budget_basis, '未列')}），"
-             f"执行 {_amount(row.executed, unit)}（{_text(row.executed_basis, '未列')}），"
+    notes = [f"{int(row.year)} 年：预算 {_amount_text(row.budget, unit)}（{_str_or(row.budget_basis, '未列')}），"
+             f"执行 {_amount_text(row.executed, unit)}（{_str_or(row.executed_basis, '未列')}），"
              f"执行率 {_year_rate(row._asdict())}；"
-             f"出处 {_text(row.source, '未注明')}" for row in table.itertuples(index=False)]
+             f"出处 {_str_or(row.source, '未注明')}" for row in table.itertuples(index=False)]
     notes.append(f"金额统一换算为 {unit}；括号内为该数的依据（stated：该年报告所列）；"
                  "执行率 = 执行数 ÷ 预算数 × 100，仅当两数均为该年报告所列时重算。")
     return SlidePlan(_year_title(table, unit), tuple(notes), png)
@@ -267,9 +268,9 @@ def _year_plan(report: Report, history: ReportSet | None, folder: Path) -> Slide
 
 def _year_rate(row: dict[str, Any]) -> str:
     """The year's rate: recomputed when both amounts are that year's own, else as printed, else 未列."""
-    if not _missing(row["rate"]):
-        return _percent(row["rate"])
-    return "未列" if _missing(row["stated_rate"]) else f"{row['stated_rate']}%"
+    if not _is_na(row["rate"]):
+        return _pct_text(row["rate"])
+    return "未列" if _is_na(row["stated_rate"]) else f"{row['stated_rate']}%"
 
 
 def _year_title(table: pd.DataFrame, unit: str) -> str:
@@ -279,7 +280,7 @@ def _year_title(table: pd.DataFrame, unit: str) -> str:
     if _year_rate(first) != "未列" and _year_rate(last) != "未列":
         return f"执行率 {span}：{_year_rate(first)} → {_year_rate(last)}"
     for column, label in (("executed", "执行数"), ("budget", "预算数")):
-        if not _missing(first[column]) and not _missing(last[column]):
+        if not _is_na(first[column]) and not _is_na(last[column]):
             return f"{label} {span}：{first[column]} → {last[column]} {unit}"
     return f"预算执行 {span}：逐年数字见图"
 
