@@ -76,6 +76,8 @@ def test_every_sheet_filters_freezes_and_prints_landscape_fitted_to_width(tmp_pa
         assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0), name
         assert sheet.sheet_properties.pageSetUpPr.fitToPage is True, name
         assert sheet.print_title_rows == "$1:$1", name
+    for sheet in book.worksheets:
+        assert (sheet.page_setup.orientation, sheet.page_setup.paperSize) == ("landscape", 9), sheet.title  # A4
 
 
 def test_cover_identifies_the_input_the_tool_the_time_and_the_rules(tmp_path: Path) -> None:

@@ -34,10 +34,10 @@ CHECK_KINDS: Final = {"rate": "执行率", "sum": "合计", "carryover": "结转
                       "status": "完成情况", "score": "评分", "change": "较上年增减", "units": "同一数量",
                       "rule": "核对规则"}
 CHECK_HEADERS: Final = {
-    "check_id": ("编号", 7), "kind": ("类别", 10), "description": ("核对内容", 50), "stated": ("报告数", 13),
-    "computed": ("重算数", 13), "formula": ("Excel 重算", 13), "formula_check": ("公式复核", 9),
-    "difference": ("差额", 12), "unit": ("单位", 6), "tolerance": ("容差", 14), "ok": ("结果", 8),
-    "finding": ("发现", 56), "source": ("出处", 44),
+    "check_id": ("编号", 7), "kind": ("类别", 9), "description": ("核对内容", 40), "stated": ("报告数", 12),
+    "computed": ("重算数", 12), "formula": ("Excel 重算", 12), "formula_check": ("公式复核", 9),
+    "difference": ("差额", 11), "unit": ("单位", 6), "tolerance": ("容差", 11), "ok": ("结果", 8),
+    "finding": ("发现", 44), "source": ("出处", 32),
 }
 FINDING_HEADERS: Final = {"check_id": ("编号", 7), "kind": ("类别", 10), "finding": ("发现", 90),
                           "source": ("出处", 60)}
@@ -190,18 +190,40 @@ def _formula_for(description: str, formulas: dict[str, str]) -> str | None:
 # ---- sheets -------------------------------------------------------------------------------
 
 
+def _display_width(text: str) -> int:
+    """Width in Excel's character units: a Chinese character is two."""
+    return sum(2 if ord(char) >= 0x2E80 else 1 for char in text)
+
+
+def _fit_row_heights(sheet: Worksheet) -> None:
+    """Row heights for the wrapped lines (LibreOffice and print preview do not grow rows by themselves)."""
+    for row in sheet.iter_rows(min_row=2):
+        lines = 1
+        for cell in row:
+            if isinstance(cell.value, str) and not cell.value.startswith("="):
+                width = max(int(sheet.column_dimensions[cell.column_letter].width or 10) - 1, 1)
+                lines = max(lines, sum(-(-_display_width(part) // width) or 1 for part in cell.value.split("\n")))
+        sheet.row_dimensions[row[0].row].height = min(15 * lines, 409)
+
+
 def _finish(sheet: Worksheet) -> None:
     """Wrap text, filter on the header, print landscape fitted to the page width with the header repeated."""
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _fit_row_heights(sheet)
     sheet.auto_filter.ref = sheet.dimensions
+    _print_setup(sheet)
+    sheet.print_title_rows = "1:1"
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    """A4 landscape, every column on the page width, as many pages down as needed."""
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "1:1"
 
 
 def _checks_sheet(book: Workbook, report: Report, checks: pd.DataFrame, formulas: dict[str, str]) -> None:
@@ -227,6 +249,8 @@ def _checks_sheet(book: Workbook, report: Report, checks: pd.DataFrame, formulas
     sheet.conditional_formatting.add(area, FormulaRule(formula=[f'${result}2="未通过"'], fill=FAIL_FILL))
     sheet.conditional_formatting.add(area, FormulaRule(formula=[f'${result}2="无法判定"'], fill=UNDECIDED_FILL))
     _finish(sheet)
+    for cell in sheet[column["formula_check"]][1:]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="center")
 
 
 def _findings_sheet(book: Workbook, checks: pd.DataFrame) -> None:
@@ -281,11 +305,8 @@ def _cover_sheet(book: Workbook, report: Report, checks: pd.DataFrame, now: date
         cell.font = Font(bold=True)
     for row in sheet.iter_rows():
         for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+            cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+    _print_setup(sheet)
 
 
 def write_working_paper(report: Report, checks: pd.DataFrame, path: str | Path, *,
