@@ -133,6 +133,7 @@ def test_deck_adds_a_year_over_year_slide_when_the_department_has_two_years(tmp_
     deck = Presentation(str(write_deck(report, tmp_path / "deck.pptx", {})))
     titles = [slide.shapes.title.text for slide in deck.slides]
     assert titles[2] == "执行数 2021 年 → 2022 年：1274.38 → 1342.49 万元"
+    assert titles[3] == "报告未列绩效指标" and "无未完成指标" not in titles  # no "0 项指标中 0 项完成"
     assert (tmp_path / "figures" / "year_over_year.png").stat().st_size > 10_000
     assert "2021 年" in deck.slides[2].notes_slide.notes_text_frame.text
     single = Presentation(str(write_deck(load_report(SEED), tmp_path / "seed.pptx", {})))

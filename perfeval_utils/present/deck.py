@@ -164,8 +164,10 @@ def _budget_plan(report: Report, figures: dict[str, Path]) -> SlidePlan:
     if total["stated_rate"] is not None:
         agrees = {True: "按报告精度相符", False: "按报告精度不符"}.get(total["rate_matches"], "无法比较")
         notes.append(f"报告所列执行率 {total['stated_rate']}%，{agrees}；标题用报告所列数。")
-    return SlidePlan(f"预算执行率 {_pct_text(rate)}：执行 {_amount_text(total['executed'], unit)}，"
-                     f"预算 {_amount_text(total['budget'], unit)}", tuple(notes), figures.get("budget_execution"))
+    amounts = "，".join(f"{label} {total[key]} {unit}" if not _is_na(total[key]) else f"{label}数未列"
+                       for key, label in (("executed", "执行"), ("budget", "预算")))
+    title = f"预算执行率 {_pct_text(rate)}：{amounts}" if rate is not None else f"{amounts}，执行率无法计算"
+    return SlidePlan(title, tuple(notes), figures.get("budget_execution"))
 
 
 def _kpi_plans(report: Report, figures: dict[str, Path]) -> list[SlidePlan]:
@@ -173,16 +175,18 @@ def _kpi_plans(report: Report, figures: dict[str, Path]) -> list[SlidePlan]:
     gaps = shortfalls(report)
     count = parts["indicator_id"].nunique()
     unmet = gaps["indicator_id"].nunique()
+    if count == 0:
+        return [SlidePlan("报告未列绩效指标", ("工作簿「指标」表为空：报告没有列出可核对的绩效指标，出处见工作簿。",),
+                          figures.get("kpi_completion"))]
     notes = [f"指标 {count} 项：工作簿「指标」表，每项的出处为报告中该行（见核对底稿）。",
              "完成 = 实现值达到预期值（按指标方向比较，≥、≤ 或等于）；一项指标有几个数值时，每个数值都达到才算完成。"]
     notes += [f"未完成：指标{row.indicator_id}「{row.name}」，出处 {row.source}"
               for row in gaps.itertuples(index=False)]
+    if gaps.empty:  # one slide says it: no shortfall slide with an empty chart
+        return [SlidePlan(f"{count} 项指标全部完成（按实现值与预期值重算）", tuple(notes),
+                          figures.get("kpi_completion"))]
     plans = [SlidePlan(f"{count} 项指标中 {count - unmet} 项完成，{unmet} 项未完成", tuple(notes),
                        figures.get("kpi_completion"))]
-    if gaps.empty:
-        plans.append(SlidePlan("无未完成指标", ("按实现值与预期值重算，所有指标均已完成。",),
-                               figures.get("shortfalls")))
-        return plans
     worst = gaps.iloc[0]  # the chart carries each gap and its stated reason
     gap = "" if _is_na(worst["gap"]) else f"，差 {worst['gap']} {_str_or(worst['unit'])}".rstrip()
     notes = []
@@ -195,7 +199,8 @@ def _kpi_plans(report: Report, figures: dict[str, Path]) -> list[SlidePlan]:
                      f"报告所述原因：{_str_or(row.reason, '未说明').rstrip('。')}。"
                      f"出处 {_str_or(row.source, '未注明')}。")
     completion = None if _is_na(worst["completion"]) else worst["completion"]
-    plans.append(SlidePlan(f"{worst['name']}完成 {_pct_text(completion)}{gap}", tuple(notes),
+    done = f"完成 {_pct_text(completion)}" if completion is not None else "未完成"
+    plans.append(SlidePlan(f"{worst['name']}{done}{gap}", tuple(notes),
                            figures.get("shortfalls")))
     return plans
 
