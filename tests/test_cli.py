@@ -104,6 +104,7 @@ def test_deck_is_built_on_placeholders_with_notes_and_the_theme_font(tmp_path: P
     pictures = [shape for slide in deck.slides for shape in slide.shapes if shape.shape_type == 14
                 and shape.placeholder_format.type == 18]  # pictures placed in the picture placeholder
     assert len(pictures) == 5 and all(len(p.image.blob) > 10_000 for p in pictures)
+    assert all(p._element.nvPicPr.cNvPr.get("descr", "").startswith("图表：") for p in pictures)  # alt text
     findings = [p.text for slide in list(deck.slides)[6:] for p in slide.placeholders[1].text_frame.paragraphs]
     assert len(findings) == 6 and findings[0].startswith("支出性质各项执行数之和为 1415.43 万元")
     # speaker notes everywhere, with the figures' 出处 and how they were computed

@@ -111,6 +111,7 @@ def add_picture_slide(deck: Presentation, title: str, image: str | Path | None, 
         picture.width, picture.height = int(pixels_wide * scale), int(pixels_high * scale)
         picture.left = box[0] + (box[2] - picture.width) // 2
         picture.top = box[1] + (box[3] - picture.height) // 2
+        picture._element.nvPicPr.cNvPr.set("descr", f"图表：{title}")  # alt text for screen readers
     _notes(slide, notes)
     return slide
 
