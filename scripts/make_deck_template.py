@@ -92,6 +92,18 @@ def picture_placeholder(layout) -> None:  # type: ignore[no-untyped-def]
     shape.width, shape.height = Emu(WIDTH - Inches(1.0)), Inches(5.8)
 
 
+def title_slide_title_size(layout) -> None:  # type: ignore[no-untyped-def]
+    """The opening slide's title: 36 pt, centred (the other titles are 28 pt, left)."""
+    title = next(shape for shape in layout.placeholders if shape.placeholder_format.idx == 0)
+    body = title._element.find(qn("p:txBody"))
+    styles = body.find(qn("a:lstStyle"))
+    if styles is None:
+        styles = etree.SubElement(body, qn("a:lstStyle"))
+        body.insert(1, styles)  # after a:bodyPr
+    level = etree.SubElement(styles, qn("a:lvl1pPr"), {"algn": "ctr"})
+    etree.SubElement(level, qn("a:defRPr"), {"sz": "3600"})
+
+
 def main() -> None:
     presentation = Presentation()
     factor = WIDTH / presentation.slide_width
@@ -115,6 +127,7 @@ def main() -> None:
             if shape.placeholder_format.idx == 1 and layout.name == "标题和要点":
                 shape.left, shape.top = Inches(0.6), Inches(1.5)
                 shape.width, shape.height = Emu(WIDTH - Inches(1.2)), Inches(5.5)
+    title_slide_title_size(by_name["Title Slide"])
     set_theme_fonts(presentation)
     set_text_styles(presentation)
     presentation.core_properties.title = "perfeval 评审会演示文稿模板"
