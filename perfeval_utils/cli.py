@@ -133,7 +133,8 @@ def _figures_and_decks(data: Path, out: Path) -> list:  # type: ignore[type-arg]
 
     written = []
     paths = find_workbooks([data])
-    history = load_reports(paths, progress=False) if paths else None  # for the decks' year-over-year slide
+    # for the decks' year-over-year slide; a duplicate or unreadable workbook only drops out of the history
+    history = load_reports(paths, on_error="collect", progress=False) if paths else None
     for path in paths:
         report = load_report(path)
         figures, files = _write_figures(report, out)

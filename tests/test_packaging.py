@@ -10,6 +10,7 @@ template.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -76,9 +77,17 @@ def test_pyproject_declares_dependencies_and_the_lab_test_dev_extras() -> None:
 
 
 def test_built_wheel_declares_its_dependencies_and_carries_font_licence_and_template(tmp_path: Path) -> None:
-    """pip builds the wheel as a user's pip would (isolated build, setuptools fetched from the index)."""
+    """pip builds the wheel as a user's pip would (isolated build, setuptools fetched from the index).
+
+    From a copy of the sources: setuptools writes build/ and *.egg-info next to the sources it builds.
+    """
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "perfeval_utils", source / "perfeval_utils",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for path in [ROOT / "pyproject.toml", ROOT / "README.md", *ROOT.glob("requirements*.txt")]:
+        shutil.copy(path, source)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(tmp_path),
-                    str(ROOT)], check=True, capture_output=True, timeout=300)
+                    str(source)], check=True, capture_output=True, timeout=300)
     wheel = next(tmp_path.glob("perfeval_utils-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
