@@ -92,6 +92,24 @@ def picture_placeholder(layout) -> None:  # type: ignore[no-untyped-def]
     shape.width, shape.height = Emu(WIDTH - Inches(1.0)), Inches(5.8)
 
 
+#: The placeholders' prompts, shown only while a slide is being edited by hand.
+PROMPTS = {"Click to edit Master title style": "单击此处编辑标题",
+           "Click to edit Master subtitle style": "单击此处编辑副标题",
+           "Click to edit Master text styles": "单击此处编辑文本",
+           "Second level": "第二级", "Third level": "第三级", "Fourth level": "第四级", "Fifth level": "第五级"}
+
+
+def chinese_prompts(presentation) -> None:  # type: ignore[no-untyped-def]
+    """Prompts in Chinese, tagged zh-CN, on the master and every layout."""
+    for part in [presentation.slide_master, *presentation.slide_layouts]:
+        for text in part.element.iter(qn("a:t")):
+            if text.text in PROMPTS:
+                text.text = PROMPTS[text.text]
+                properties = text.getparent().find(qn("a:rPr"))
+                if properties is not None:
+                    properties.set("lang", "zh-CN")
+
+
 def title_slide_title_size(layout) -> None:  # type: ignore[no-untyped-def]
     """The opening slide's title: 36 pt, centred (the other titles are 28 pt, left)."""
     title = next(shape for shape in layout.placeholders if shape.placeholder_format.idx == 0)
@@ -128,6 +146,7 @@ def main() -> None:
                 shape.left, shape.top = Inches(0.6), Inches(1.5)
                 shape.width, shape.height = Emu(WIDTH - Inches(1.2)), Inches(5.5)
     title_slide_title_size(by_name["Title Slide"])
+    chinese_prompts(presentation)
     set_theme_fonts(presentation)
     set_text_styles(presentation)
     presentation.core_properties.title = "perfeval 评审会演示文稿模板"
