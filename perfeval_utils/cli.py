@@ -128,14 +128,18 @@ def report(data: Path, out: Path, notebooks: Path, no_input: bool) -> None:
 
 def _figures_and_decks(data: Path, out: Path) -> list:  # type: ignore[type-arg]
     from perfeval_utils.present.build import find_workbooks
+    from perfeval_utils.read.many import load_reports
     from perfeval_utils.read.workbook import load_report
 
     written = []
-    for path in find_workbooks([data]):
+    paths = find_workbooks([data])
+    # for the decks' year-over-year slide; a duplicate or unreadable workbook only drops out of the history
+    history = load_reports(paths, on_error="collect", progress=False) if paths else None
+    for path in paths:
         report = load_report(path)
         figures, files = _write_figures(report, out)
         written += files
-        written.append(_write_deck(report, out, figures))
+        written.append(_write_deck(report, out, figures, history))
     return written
 
 
@@ -162,12 +166,12 @@ def _write_figures(report: Any, out: Path) -> tuple[dict[str, Path], list]:  # t
     return pngs, files
 
 
-def _write_deck(report: Any, out: Path, figures: dict[str, Path]) -> Any:
+def _write_deck(report: Any, out: Path, figures: dict[str, Path], history: Any = None) -> Any:
     from perfeval_utils.present.build import Written, output_folder
     from perfeval_utils.present.deck import write_deck
 
     path = output_folder(out, report) / f"{report.path.stem}_评审会.pptx"
-    return Written(write_deck(report, path, figures), "deck")
+    return Written(write_deck(report, path, figures, history), "deck")
 
 
 def _list_written(written: list) -> None:  # type: ignore[type-arg]

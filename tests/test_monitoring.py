@@ -398,19 +398,21 @@ def test_collections_leave_the_examples_out_unless_asked() -> None:
     assert asked - default == {EXAMPLE.name}
 
 
-def test_the_deck_gets_one_monitoring_slide_only_when_the_workbook_has_monitoring(tmp_path: Path) -> None:
+def test_the_deck_gets_monitoring_slides_only_when_the_workbook_has_monitoring(tmp_path: Path) -> None:
+    """The chart slide with the finding as title, then the example's 6 flags four to a slide (4 + 2)."""
     from pptx import Presentation
 
     from perfeval_utils.present.deck import write_deck
 
     def titles(path: Path) -> list[str]:
-        return [slide.shapes[0].text_frame.text for slide in Presentation(str(path)).slides]
+        return [slide.shapes.title.text for slide in Presentation(str(path)).slides]
 
     example = titles(write_deck(load_report(EXAMPLE), tmp_path / "example.pptx", {}))
     plain = titles(write_deck(load_report(write_workbook(tmp_path / "p.xlsx", valid_sheets())), tmp_path / "p.pptx",
                               {}))
-    assert len(example) == len(plain) + 1
-    assert example[-1] == "年中监控：时间进度 58.33%，执行 52.43%，6 个提示（2 个高）"
+    assert len(example) == len(plain) + 3
+    assert example[-3:] == ["年中监控：时间进度 58.33%，执行 52.43%，6 个提示（2 个高）",
+                            "年中监控提示第 1–4 项（共 6 项）", "年中监控提示第 5–6 项（共 6 项）"]
     assert not any(t.startswith("年中监控") for t in plain)
 
 

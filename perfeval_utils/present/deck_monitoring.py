@@ -43,24 +43,25 @@ def monitoring_slide_text(report: Report) -> tuple[str, tuple[str, ...]]:
 
 
 def add_monitoring_slide(deck: Any, report: Report, picture: Path | None = None) -> Any:
-    """Add the monitoring slide to a python-pptx ``Presentation``; None (nothing added) without monitoring data.
+    """Add the monitoring slides to the deck: the chart under the finding as title, then the flags at most
+    four to a slide; every line also in the speaker notes. None (nothing added) without monitoring data.
 
     ``picture``: the budget-progress chart PNG; drawn here in the house style when not given.
     """
     if not monitoring.has_monitoring(report):
         return None
-    from pptx.util import Inches
-
-    from perfeval_utils.present.deck import _text_box
+    from perfeval_utils.present.deck import MAX_FINDINGS_ON_SLIDE, add_bullets_slide, add_picture_slide
 
     title, lines = monitoring_slide_text(report)
-    slide = deck.slides.add_slide(deck.slide_layouts[6])
-    _text_box(slide, 0.5, 0.3, 12.3, 0.9, [title], 26)
     with tempfile.TemporaryDirectory() as folder:
         if picture is None:
             picture = _draw(report, Path(folder) / "monitoring_budget")
-        slide.shapes.add_picture(str(picture), Inches(0.5), Inches(1.3), width=Inches(8.6))
-    _text_box(slide, 9.3, 1.4, 3.7, 5.6, lines, 13)
+        slide = add_picture_slide(deck, title, picture, lines)
+    points = [line for line in lines if line.startswith("• ")]
+    for start in range(0, len(points), MAX_FINDINGS_ON_SLIDE):
+        shown = points[start:start + MAX_FINDINGS_ON_SLIDE]
+        add_bullets_slide(deck, f"年中监控提示第 {start + 1}–{start + len(shown)} 项（共 {len(points)} 项）",
+                          [line[2:] for line in shown], shown)
     return slide
 
 
