@@ -154,7 +154,7 @@ def is_number(value: Cell) -> bool:
 
 
 def cell_text(value: Cell) -> str:
-    if is_number(value):
+    if is_number(value) and not (isinstance(value, float) and (value != value or abs(value) == _INF)):
         return str(decimal_from_excel(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()

@@ -14,6 +14,7 @@ import pandas as pd
 
 from perfeval_utils.cells import Cell, cell_text, is_blank
 from perfeval_utils.errors import (
+    CellTypeError,
     DuplicateIdError,
     FormulaError,
     MergedCellError,
@@ -57,6 +58,7 @@ def refuse_merged(cells: CellReader, scan: SheetScan, rows: list[list[Cell]], he
             continue
         top = rows[first_row - 1]
         value = top[first_col] if first_col < len(top) else ""
+        _refuse_covered(cells, rows, header_names, (first_row, first_col, last_row, last_col))
         if is_blank(value):
             continue
         blank_row, blank_col = (first_row, first_col + 1) if last_col > first_col else (first_row + 1, first_col)
@@ -68,6 +70,39 @@ def refuse_merged(cells: CellReader, scan: SheetScan, rows: list[list[Cell]], he
             blank_row, header_at(header_names, blank_col), found=value,
             expected="one value in every cell (no merged cells in the table)",
             fix=f"unmerge {ref} (取消单元格合并) and fill the value into every row it covers",
+        )
+
+
+def _refuse_covered(cells: CellReader, rows: list[list[Cell]], header_names: list[str],
+                    merged: tuple[int, int, int, int]) -> None:
+    """A value in a merged range's other cells: stored, loaded by calamine, but Excel does not show it."""
+    first_row, first_col, last_row, last_col = merged
+    ref = f"{column_letters(first_col)}{first_row}:{column_letters(last_col)}{last_row}"
+    for r in range(first_row, min(last_row, len(rows)) + 1):
+        row = rows[r - 1]
+        for c in range(first_col, min(last_col + 1, len(row))):
+            if (r, c) != (first_row, first_col) and not is_blank(row[c]):
+                raise cells.error(
+                    MergedCellError,
+                    f"cell {column_letters(c)}{r} lies under the merged range {ref}: it stores {row[c]!r}, which "
+                    f"Excel does not show (only {column_letters(first_col)}{first_row} is shown)",
+                    r, header_at(header_names, c), found=row[c],
+                    expected="no value hidden under a merge (no merged cells in the table)",
+                    fix=f"unmerge {ref} (取消单元格合并), check which value is right and fill it into every row",
+                )
+
+
+def refuse_nonfinite(cells: CellReader, scan: SheetScan, header_names: list[str]) -> None:
+    """NaN, infinity or a number beyond the float range stored in the XML, whatever the cell's format.
+
+    calamine turns NaN in a date-formatted cell into 1899-12-30, so the value it returns cannot tell.
+    """
+    for (row, col), stored in sorted(scan.nonfinite.items()):
+        raise cells.error(
+            CellTypeError, f"cell {column_letters(col)}{row} stores {stored!r}, which is no number (Excel shows "
+            "#NUM! or nothing for it)", row, header_at(header_names, col), found=stored,
+            expected="a finite number", fix="type the figure the report prints; if a program wrote the file, "
+            "have it fixed",
         )
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from perfeval_utils import schema
-from perfeval_utils.cells import Cell, cell_text, is_blank, is_number
+from perfeval_utils.cells import Cell, cell_text, is_blank, is_number, strip_text
 from perfeval_utils.errors import MetaError, UnknownValueError, WorkbookError
 from perfeval_utils.read.convert import CellReader
 from perfeval_utils.read.layout import refuse_duplicate_ids
@@ -33,6 +33,7 @@ class _Place:
     cells: CellReader
     row: int
     column: str
+    at: int = -1  # the 0-based column of the value, for its number format
 
     def error(self, cls: type[WorkbookError], problem: str, **kwargs: Any) -> WorkbookError:
         return self.cells.error(cls, problem, self.row, self.column, **kwargs)
@@ -57,19 +58,22 @@ def read_meta(loader: Loader) -> tuple[dict[str, Any], dict[str, Any]]:
                 expected=f"a row with 字段 = {required} and its 值",
                 fix=f"add the row 「{required}」 to 基本信息",
             )
-    cells = CellReader(path, sheet.title, None, loader.warn)
+    cells = CellReader(path, sheet.title, loader.package.scans.get(loader.names[sheet.title]), loader.warn)
     meta: dict[str, Any] = dict.fromkeys(schema.META_FIELDS.values())
     for field_name, value in raw.items():
-        place = _Place(cells, int(row_of[field_name]), "值")
+        place = _Place(cells, int(row_of[field_name]), "值", value_at)
         key = schema.META_FIELDS.get(field_name)
         if key is None:
-            meta[field_name] = None if is_blank(value) else cell_text(value)
+            meta[field_name] = None if is_blank(value) else _meta_text(value, place)
         else:
             meta[key] = None if is_blank(value) else _META_READERS[key](value, place)
     return meta, {schema.META_FIELDS.get(k, k): v for k, v in sources.items()}
 
 
 def _meta_text(value: Cell, place: _Place) -> str:
+    """The text as shown: format characters (zero-width, bidirectional marks) removed with a warning."""
+    if isinstance(value, str) and not value.isascii():
+        return strip_text(place.cells.visible(value, place.column, place.row))
     return cell_text(value)
 
 
@@ -86,7 +90,7 @@ def _meta_year(value: Cell, place: _Place) -> int:
 
 
 def _meta_unit(value: Cell, place: _Place) -> str:
-    text = cell_text(value)
+    text = _meta_text(value, place)
     if text not in schema.AMOUNT_UNITS:
         raise place.error(
             UnknownValueError, "金额单位 is not 万元 or 元", found=value, expected=" or ".join(schema.AMOUNT_UNITS),
@@ -96,14 +100,14 @@ def _meta_unit(value: Cell, place: _Place) -> str:
 
 
 def _meta_kind(value: Cell, place: _Place) -> str:
-    text = cell_text(value)
+    text = _meta_text(value, place)
     if text not in schema.REPORT_KINDS:
         raise place.error(UnknownValueError, "unknown 报告类型", found=value, expected=" / ".join(schema.REPORT_KINDS))
     return text
 
 
 def _meta_grade(value: Cell, place: _Place) -> str:
-    text = cell_text(value).removesuffix("级").removesuffix("等")
+    text = _meta_text(value, place).removesuffix("级").removesuffix("等")
     if text not in schema.GRADES:
         raise place.error(UnknownValueError, "unknown 自评等级", found=value, expected=" / ".join(schema.GRADES))
     return text
@@ -111,7 +115,7 @@ def _meta_grade(value: Cell, place: _Place) -> str:
 
 def _meta_number(kind: Kind) -> Callable[[Cell, _Place], Decimal]:
     def read(value: Cell, place: _Place) -> Decimal:
-        return place.cells.convert(value, Column(place.column, place.column, kind), place.row, -1)
+        return place.cells.convert(value, Column(place.column, place.column, kind), place.row, place.at)
 
     return read
 

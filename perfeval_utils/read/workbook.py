@@ -30,7 +30,6 @@ from perfeval_utils.errors import (
     DuplicateSheetError,
     MissingColumnError,
     MissingSheetError,
-    NotAWorkbookError,
     TotalRowError,
     UnexpectedColumnError,
     UnknownValueError,
@@ -43,6 +42,7 @@ from perfeval_utils.read.layout import (
     near_miss,
     refuse_duplicate_ids,
     refuse_merged,
+    refuse_nonfinite,
     refuse_orphans,
     refuse_uncalculated,
 )
@@ -70,11 +70,16 @@ class Loader:
         self.package = package
         self.book = book
         self.warnings: list[LoadWarning] = []
+        self.seen: set[tuple[str, str | None, int | None, str | None, str]] = set()
         self.names = self._resolve_sheet_names()
 
     def warn(self, code: str, problem: str, sheet: str | None = None, row: int | None = None,
              column: str | None = None, found: Any = None) -> None:
-        self.warnings.append(LoadWarning(code, problem, str(self.path), sheet, row, column, found))
+        warning = LoadWarning(code, problem, str(self.path), sheet, row, column, found)
+        key = (code, sheet, row, column, problem)
+        if key not in self.seen:  # 基本信息 values are read twice (as text, then by their field's rule)
+            self.seen.add(key)
+            self.warnings.append(warning)
 
     def _resolve_sheet_names(self) -> dict[str, str]:
         """Format sheet title → the workbook's sheet name (blanks around or inside a name are ignored)."""
@@ -100,11 +105,8 @@ class Loader:
         """All rows of a sheet from A1, blank cells as ''; Excel row n is index n-1."""
         try:
             return self.book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except (python_calamine.CalamineError, ValueError) as exc:
-            raise NotAWorkbookError(
-                f"sheet「{name}」cannot be read ({exc})", file=self.path, sheet=name,
-                expected="an intact .xlsx workbook", fix="open it in Excel and save it again as .xlsx",
-            ) from exc
+        except (python_calamine.CalamineError, ValueError, OverflowError) as exc:
+            raise self.package.damage(name, exc) from exc
 
     def read_table(self, sheet: Sheet, optional_headers: frozenset[str] = frozenset()) -> Table:
         """One sheet's converted cells plus ``excel_row`` (blank rows skipped), its raw rows and header positions."""
@@ -129,6 +131,7 @@ class Loader:
         header_names = [normalise_header(v) for v in rows[0]] if rows else []
         if scan is not None:
             refuse_uncalculated(cells, scan, header_names)
+            refuse_nonfinite(cells, scan, header_names)
         if not rows or all(is_blank(v) for v in rows[0]):
             below = header_row_below(rows, sheet, optional_headers)
             raise MissingColumnError(
