@@ -146,6 +146,18 @@ class PackageInfo:
 
 def check_file(path: Path) -> bytes:
     """The file's bytes, once it is known to exist, be named .xlsx, be small enough and be a zip."""
+    try:
+        return _check_file(path)
+    except OSError as exc:  # locked by Excel or WPS, no permission, a name too long, a symlink loop
+        raise NotAWorkbookError(
+            f"the file cannot be opened ({exc.strerror or exc})", file=path, found=type(exc).__name__,
+            expected="a readable .xlsx file",
+            fix="close it in Excel or WPS (a file open there is locked), check that you may read it, "
+            "and shorten its name or folder if they are very long",
+        ) from exc
+
+
+def _check_file(path: Path) -> bytes:
     if path.is_dir():
         raise NotAWorkbookError(
             "a folder named like a workbook, not a file", file=path, found="a folder",

@@ -48,8 +48,10 @@ from perfeval_utils.read.layout import (
 )
 from perfeval_utils.read.meta import read_meta
 from perfeval_utils.read.package import PackageInfo, SheetScan, check_package, unreadable
-from perfeval_utils.report import LoadWarning, Report
+from perfeval_utils.report import LoadWarning, Report, sheet_frame
 from perfeval_utils.schema import Sheet
+
+__all__ = ["Report", "load_report", "sheet_frame"]  # Report and sheet_frame: where other modules import them
 
 # ---- the file ------------------------------------------------------------------------
 
