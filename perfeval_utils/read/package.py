@@ -60,6 +60,7 @@ from perfeval_utils.read.sheetxml import (
     locate_damage,
     scan_sheet,
     sheet_extent,
+    sheet_repeats,
     xml_attrs,
     xml_text,
 )
@@ -135,8 +136,8 @@ class PackageInfo:
             )
         cls = FormulaError if found.problem.startswith("the cell holds the Excel error") else NotAWorkbookError
         return cls(
-            f"cell {found.ref}: {found.problem}", file=self.path, sheet=sheet, row=found.row,
-            column=column_letters(found.col), found=found.found, expected=found.expected,
+            f"{'cell ' if found.col >= 0 else ''}{found.ref}: {found.problem}", file=self.path, sheet=sheet,
+            row=found.row or None, column=column_letters(found.col) if found.col >= 0 else None, found=found.found, expected=found.expected,
             fix="type the figure again in Excel (or WPS) and save; if a program wrote the file, have it fixed",
         )
 
@@ -421,8 +422,9 @@ def _rels(parts: dict[str, bytes], part: str) -> dict[str, tuple[str, str]]:
     for match in _RELATIONSHIP.finditer(parts.get(part_key(rels_name), b"")):
         attrs = xml_attrs(match.group(1))
         rel_id, target = xml_text(attrs.get(b"Id")), xml_text(attrs.get(b"Target"))
-        if rel_id and target and attrs.get(b"TargetMode") != b"External":
-            out[rel_id] = (xml_text(attrs.get(b"Type")) or "", _resolve(part, target))
+        if rel_id and target:
+            external = (xml_text(attrs.get(b"TargetMode")) or "").lower() == "external"
+            out[rel_id] = (xml_text(attrs.get(b"Type")) or "", target if external else _resolve(part, target))
     return out
 
 
@@ -442,6 +444,12 @@ def _scan_workbook(path: Path, parts: dict[str, bytes], wanted: Callable[[str], 
         rel = rels.get(xml_text(attrs.get(b"id")) or "")
         if rel:
             targets[name] = rel[1]
+        elif wanted(name):
+            raise NotAWorkbookError(
+                f"sheet「{name}」has no part in the package (its relationship is missing)", file=path, sheet=name,
+                expected="every sheet's part inside the .xlsx",
+                fix="the file was assembled by a program or damaged: open it in Excel and save it again as .xlsx",
+            )
     styles = next((target for kind, target in rels.values() if kind.endswith("/styles")), None)
     shown = format_styles(parts[part_key(styles)]) if styles and part_key(styles) in parts else {}
     worksheets = {key for key, xml in parts.items() if b"sheetData" in xml}
@@ -449,7 +457,7 @@ def _scan_workbook(path: Path, parts: dict[str, bytes], wanted: Callable[[str], 
         key = part_key(target)
         if key in parts:
             worksheets.add(key)
-        elif wanted(name) and target.lower().endswith(".xml"):
+        elif wanted(name):
             raise NotAWorkbookError(
                 f"the part {target} that holds sheet「{name}」is missing from the package", file=path, sheet=name,
                 found=target, expected="every sheet's part inside the .xlsx",
@@ -457,7 +465,9 @@ def _scan_workbook(path: Path, parts: dict[str, bytes], wanted: Callable[[str], 
             )
     sheet_of = {part_key(target): name for name, target in targets.items()}
     for key in sorted(worksheets):
-        _refuse_far(path, sheet_of.get(key), key, parts[key])
+        _check_cells(path, sheet_of.get(key), key, parts[key])
+    for key in (k for k in parts if k.endswith("sharedstrings.xml")):
+        _check_cells(path, None, key, parts[key], extent=False)
     scans = {}
     for name, target in targets.items():
         key = part_key(target)
@@ -469,8 +479,29 @@ def _scan_workbook(path: Path, parts: dict[str, bytes], wanted: Callable[[str], 
                        parts=parts, shared_strings=count)
 
 
-def _refuse_far(path: Path, sheet: str | None, part: str, xml: bytes) -> None:
-    """A sheet whose cells or merges reach absurdly far is refused before any reader allocates rows × columns."""
+def _check_cells(path: Path, sheet: str | None, part: str, xml: bytes, extent: bool = True) -> None:
+    """What every reader of the sheet relies on: UTF-8 text that the scan can read, no CDATA (calamine reads
+    <v><![CDATA[1415.43]]></v> as a blank), one value per address, and a used range a reader can allocate."""
+    place = f"sheet「{sheet}」" if sheet else f"the part {part}"
+    problem = None
+    if xml[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in xml[:200]:
+        problem = "is written in UTF-16; Excel and WPS write UTF-8, and this check reads UTF-8 only"
+    elif b"<![CDATA[" in xml:
+        problem = "holds a CDATA section, which spreadsheet readers read as a blank"
+    if problem:
+        raise NotAWorkbookError(
+            f"{place} {problem}", file=path, sheet=sheet, found=part, expected="a worksheet as Excel writes it",
+            fix="the file was written by a program, not by Excel: open it in Excel or WPS and save it again as .xlsx",
+        )
+    if not extent:
+        return
+    twice = sheet_repeats(xml)
+    if twice is not None:
+        raise NotAWorkbookError(
+            f"{place} stores two values at {twice}: readers differ in which they take, and Excel repairs the file",
+            file=path, sheet=sheet, found=twice, expected="one value per cell",
+            fix="open the file in Excel or WPS, check the cell, and save it again as .xlsx",
+        )
     extent = sheet_extent(xml)
     if extent.cells <= MAX_CELLS and extent.rows <= EXCEL_ROWS and extent.columns <= EXCEL_COLUMNS:
         return

@@ -72,7 +72,7 @@ _REF: Final = re.compile(r"^\s*\$?([A-Za-z]{1,3})\$?(\d{1,7})\s*$")
 def split_ref(ref: str) -> tuple[int, int] | None:
     """'C2' (also 'c2', '$C$2') → (0-based column, 1-based row); None when it is no cell address."""
     match = _REF.match(ref)
-    if not match:
+    if not match or int(match.group(2)) == 0:
         return None
     return column_index(match.group(1)), int(match.group(2))
 
@@ -220,6 +220,7 @@ class Extent:
 _C_OPEN: Final = re.compile(rb"<(?:\w+:)?c[\s/>]")
 #: A cell start tag with a plain address (r="C2", also lower case or with $): its letters and digits.
 _C_REF: Final = re.compile(rb"<(?:\w+:)?c\s[^>]*?(?<![\w:.-])r\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"']")
+_DIMENSION: Final = re.compile(rb"<(?:\w+:)?dimension\b([^>]*?)/?>")
 _C_REF_PLAIN: Final = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"')
 _MERGE: Final = re.compile(rb"<(?:\w+:)?mergeCell\b([^>]*?)/?>")
 _TOKEN: Final = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>|</(?:\w+:)?row>")
@@ -262,12 +263,33 @@ def sheet_extent(xml: bytes) -> Extent:
                 rows, row_at = row, f"{column_letters(col)}{row}"
             if col + 1 > columns:
                 columns, column_at = col + 1, f"{column_letters(col)}{row}"
-    for _, _, r2, c2, ref in merges(xml):
+    dimension = _DIMENSION.search(xml)
+    spans = merges(xml)
+    if dimension:
+        last = split_ref((xml_text(xml_attrs(dimension.group(1)).get(b"ref")) or "").rpartition(":")[2])
+        if last is not None:
+            spans.append((last[1], last[0], last[1], last[0], "<dimension>"))
+    for _, _, r2, c2, ref in spans:
         if r2 > rows:
             rows, row_at = r2, ref
         if c2 + 1 > columns:
             columns, column_at = c2 + 1, ref
     return Extent(rows, columns, row_at, column_at)
+
+
+def sheet_repeats(xml: bytes) -> str | None:
+    """An address written on two cells (calamine keeps the last, Excel refuses the file), or None."""
+    refs = _C_REF_PLAIN.findall(xml)
+    if b":c" in xml or len(refs) != xml.count(b"<c "):
+        refs = [(a.upper(), b) for a, b in _C_REF.findall(xml)]
+    if len(set(refs)) == len(refs):
+        return None
+    seen = set()
+    for ref in refs:
+        if ref in seen:
+            return (ref[0] + ref[1]).decode()
+        seen.add(ref)
+    return None
 
 
 def _walk(xml: bytes):  # type: ignore[no-untyped-def]
@@ -409,9 +431,12 @@ class Damage:
 def locate_damage(xml: bytes, shared_strings: int) -> Damage | None:
     """The first cell whose stored value no reader can take, or None: run only after a reader failed."""
     for row, col, attrs, body, _ in _walk(xml):
-        if col < 0:
-            continue
         ref = attrs.get(b"r")
+        if col < 0:
+            if ref is not None and (not ref.strip().isdigit() or int(ref.strip()[:8]) == 0):
+                return Damage(f"row {row}", 0, -1, "a row number is not a number from 1", ref.decode("utf-8",
+                              "replace"), "a row number such as 2")
+            continue
         if ref is not None and split_ref(ref.decode("latin-1")) is None:
             return Damage(ref.decode("utf-8", "replace"), row, col, "the cell address is not an address",
                           ref.decode("utf-8", "replace"), "an address such as C2")
@@ -431,7 +456,8 @@ def locate_damage(xml: bytes, shared_strings: int) -> Damage | None:
                           "a number with a decimal point, e.g. 1415.43 (written by a program, not by Excel?)")
         if kind == "s" and (not value.strip().isdigit() or int(value.strip()[:12]) >= shared_strings):
             return Damage(where, row, col, f"the cell points at shared string {value}, but the workbook has "
-                          f"{shared_strings}", value, f"an index from 0 to {shared_strings - 1}")
+                          f"{shared_strings or 'none'}", value,
+                          f"an index from 0 to {shared_strings - 1}" if shared_strings else "no shared-string cell")
         if kind == "b" and value.strip().lower() not in _BOOLEAN:
             return Damage(where, row, col, "a TRUE/FALSE cell stores something else", value, "0 or 1")
         if kind == "e":
