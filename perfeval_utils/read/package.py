@@ -137,7 +137,8 @@ class PackageInfo:
         cls = FormulaError if found.problem.startswith("the cell holds the Excel error") else NotAWorkbookError
         return cls(
             f"{'cell ' if found.col >= 0 else ''}{found.ref}: {found.problem}", file=self.path, sheet=sheet,
-            row=found.row or None, column=column_letters(found.col) if found.col >= 0 else None, found=found.found, expected=found.expected,
+            row=found.row or None, column=column_letters(found.col) if found.col >= 0 else None, found=found.found,
+            expected=found.expected,
             fix="type the figure again in Excel (or WPS) and save; if a program wrote the file, have it fixed",
         )
 
