@@ -411,6 +411,8 @@ def _scan_cells(scan: SheetScan, xml: bytes, shown: dict[int, tuple[str, str]]) 
 # ---- why a reader failed on a sheet ---------------------------------------------------------
 
 _FLOAT: Final = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?:inf|infinity|nan)$", re.I)
+_PLAIN_REF: Final = re.compile(rb"^[A-Za-z]{1,3}[1-9]\d{0,6}$")
+_PLAIN_RANGE: Final = re.compile(rb"^[A-Za-z]{1,3}[1-9]\d{0,6}(?::[A-Za-z]{1,3}[1-9]\d{0,6})?$")
 _BOOLEAN: Final = {"0", "1", "true", "false"}
 _TYPES: Final = {"n", "s", "str", "inlineStr", "b", "e", "d"}
 _ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?$")
@@ -430,6 +432,12 @@ class Damage:
 
 def locate_damage(xml: bytes, shared_strings: int) -> Damage | None:
     """The first cell whose stored value no reader can take, or None: run only after a reader failed."""
+    for match in _MERGE.finditer(xml) if b"mergeCell" in xml else ():
+        ref = xml_attrs(match.group(1)).get(b"ref", b"")
+        if not _PLAIN_RANGE.match(ref):
+            text = ref.decode("utf-8", "replace")
+            return Damage(text, 0, -1, "a merged range is written in a form readers do not take ($, character "
+                          "references, blanks)", text, "a range such as C2:C3")
     for row, col, attrs, body, _ in _walk(xml):
         ref = attrs.get(b"r")
         if col < 0:
@@ -437,7 +445,7 @@ def locate_damage(xml: bytes, shared_strings: int) -> Damage | None:
                 return Damage(f"row {row}", 0, -1, "a row number is not a number from 1", ref.decode("utf-8",
                               "replace"), "a row number such as 2")
             continue
-        if ref is not None and split_ref(ref.decode("latin-1")) is None:
+        if ref is not None and not _PLAIN_REF.match(ref):
             return Damage(ref.decode("utf-8", "replace"), row, col, "the cell address is not an address",
                           ref.decode("utf-8", "replace"), "an address such as C2")
         where = f"{column_letters(col)}{row}"
