@@ -55,9 +55,9 @@ def strip_text(text: str) -> str:
 
 
 def plain_decimal(number: Decimal) -> Decimal:
-    """No exponent: 1E+2 → 100, 98.2500 → 98.25."""
+    """No exponent: 1E+2 → 100, 98.2500 → 98.25 (beyond the context's 28 digits the number is left as it is)."""
     if number == number.to_integral_value():
-        return number.quantize(Decimal(1))
+        return number.quantize(Decimal(1)) if number.adjusted() < 28 else number
     return number.normalize()
 
 
@@ -94,7 +94,7 @@ def float_to_decimal(value: float) -> tuple[Decimal, bool]:
         if -1e15 < value < 1e15:
             return Decimal(int(value)), False
         number = Decimal(int(value))
-        shown = plain_decimal(Decimal(format(value, f".{EXCEL_DIGITS}e")))
+        shown = plain_decimal(Decimal(format(value, f".{EXCEL_DIGITS - 1}e")))
         return shown, shown != number
     if value != value or value in (_INF, -_INF):
         raise NumberProblem(
