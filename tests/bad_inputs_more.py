@@ -332,6 +332,13 @@ MORE: list[Case] = [
         Raises(NotAWorkbookError, B, None, None, "row number"),
     ),
     Case(
+        "time-cell-beyond-dates",
+        "预算数 1e12 in a [h]:mm:ss cell (calamine panics converting it to a time)",
+        xlsx("time-panic.xlsx", post=number_format(B, "C2", "[h]:mm:ss"),
+             patches=stored(B, b"<v>1415.43</v>", b"<v>1e12</v>")),
+        Raises(NotAWorkbookError, B, 2, "C", "outside Excel's dates"),
+    ),
+    Case(
         "cdata-number",
         "预算数 stored in a CDATA section (calamine reads a blank)",
         xlsx("cdata.xlsx", patches=stored(B, b"<v>1415.43</v>", b"<v><![CDATA[1415.43]]></v>")),

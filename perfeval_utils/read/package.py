@@ -56,6 +56,7 @@ from perfeval_utils.read.sheetxml import (
     SheetScan,
     column_index,
     column_letters,
+    date_styles,
     format_styles,
     locate_damage,
     scan_sheet,
@@ -128,7 +129,8 @@ class PackageInfo:
     def damage(self, sheet: str, reason: object) -> WorkbookError:
         """The located error for a sheet a reader could not read: the cell, what it stores, what was expected."""
         xml = self.parts.get(self.sheet_parts.get(sheet, ""), b"")
-        found = locate_damage(xml, self.shared_strings) if xml else None
+        styles = next((xml for key, xml in self.parts.items() if key.endswith("styles.xml")), b"")
+        found = locate_damage(xml, self.shared_strings, date_styles(styles)) if xml else None
         if found is None:
             return NotAWorkbookError(
                 f"sheet「{sheet}」cannot be read ({reason})", file=self.path, sheet=sheet,

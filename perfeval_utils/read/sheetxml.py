@@ -430,7 +430,31 @@ class Damage:
     expected: str
 
 
-def locate_damage(xml: bytes, shared_strings: int) -> Damage | None:
+_DATE_IDS: Final = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
+_DATE_TOKEN: Final = re.compile(r"[yYmMdDhHsS]")
+#: Excel's dates run from serial 0 (1900-01-00) to 2958465 (9999-12-31).
+_LAST_DATE: Final = 2958466
+
+
+def date_styles(styles: bytes) -> set[int]:
+    """cellXfs indices whose number format shows a date or a time (asked only after a reader failed)."""
+    custom = set()
+    for match in _NUMFMT.finditer(styles):
+        attrs = xml_attrs(match.group(1))
+        code = _QUOTED.sub("", xml_text(attrs.get(b"formatCode")) or "")
+        number = attrs.get(b"numFmtId", b"")
+        if number.isdigit() and _DATE_TOKEN.search(code):
+            custom.add(int(number))
+    xfs = _CELLXFS.search(styles)
+    out = set()
+    for index, match in enumerate(_XF.finditer(xfs.group(1) or b"") if xfs else ()):
+        number = xml_attrs(match.group(1)).get(b"numFmtId", b"0")
+        if number.isdigit() and (int(number) in _DATE_IDS or int(number) in custom):
+            out.add(index)
+    return out
+
+
+def locate_damage(xml: bytes, shared_strings: int, dates: set[int] | frozenset[int] = frozenset()) -> Damage | None:
     """The first cell whose stored value no reader can take, or None: run only after a reader failed."""
     for match in _MERGE.finditer(xml) if b"mergeCell" in xml else ():
         ref = xml_attrs(match.group(1)).get(b"ref", b"")
@@ -457,6 +481,11 @@ def locate_damage(xml: bytes, shared_strings: int) -> Damage | None:
                           "one of n, s, str, inlineStr, b, e, d")
         if value is None:
             continue
+        style = attrs.get(b"s", b"")
+        if kind == "n" and dates and style.isdigit() and int(style) in dates and _FLOAT.match(value) and not (
+                -1 < float(value) < _LAST_DATE):
+            return Damage(where, row, col, f"a date or time cell stores {value}, outside Excel's dates (1900–9999)",
+                          value, "a date from 1900 to 9999, or a number in a cell formatted as 常规")
         if kind == "n" and not _FLOAT.match(value):
             comma = "," in value and _FLOAT.match(value.replace(",", ".")) is not None
             return Damage(where, row, col, "a number cell stores a decimal comma" if comma else

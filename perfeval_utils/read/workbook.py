@@ -60,8 +60,17 @@ def _open_workbook(package: PackageInfo) -> python_calamine.CalamineWorkbook:
     """calamine over the very bytes the package check read (not the file again)."""
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data))
-    except (python_calamine.CalamineError, OSError, ValueError) as exc:
+    except BaseException as exc:
+        if not calamine_failed(exc):
+            raise
         raise unreadable(package.path, exc) from exc
+
+
+def calamine_failed(exc: BaseException) -> bool:
+    """An exception of calamine's about the file: its errors, and the Rust panics pyo3 raises as
+    PanicException (a BaseException: a time cell whose number is beyond chrono's range panics)."""
+    return isinstance(exc, python_calamine.CalamineError | OSError | ValueError | OverflowError | IndexError) or (
+        type(exc).__name__ == "PanicException")
 
 
 class Loader:
@@ -107,7 +116,9 @@ class Loader:
         """All rows of a sheet from A1, blank cells as ''; Excel row n is index n-1."""
         try:
             return self.book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except (python_calamine.CalamineError, ValueError, OverflowError) as exc:
+        except BaseException as exc:
+            if not calamine_failed(exc):
+                raise
             raise self.package.damage(name, exc) from exc
 
     def read_table(self, sheet: Sheet, optional_headers: frozenset[str] = frozenset()) -> Table:
