@@ -48,6 +48,8 @@ from perfeval_utils.errors import (
     UnsafeWorkbookError,
     WorkbookError,
 )
+from perfeval_utils.read.damage import date_styles, locate_damage
+from perfeval_utils.read.filekind import MAX_FILE_BYTES, SAVE_AS, ZIP_MAGIC, check_file
 from perfeval_utils.read.sheetxml import (
     EXCEL_COLUMNS,
     EXCEL_ROWS,
@@ -56,9 +58,7 @@ from perfeval_utils.read.sheetxml import (
     SheetScan,
     column_index,
     column_letters,
-    date_styles,
     format_styles,
-    locate_damage,
     scan_sheet,
     sheet_extent,
     sheet_repeats,
@@ -66,13 +66,22 @@ from perfeval_utils.read.sheetxml import (
     xml_text,
 )
 
-__all__ = ["FormulaCell", "PackageInfo", "SheetScan", "check_package", "column_index", "column_letters",
-           "part_key", "scan_sheet", "unreadable"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "FormulaCell",
+    "PackageInfo",
+    "SheetScan",
+    "check_file",
+    "check_package",
+    "column_index",
+    "column_letters",
+    "part_key",
+    "scan_sheet",
+    "unreadable",
+]
 
 # ---- limits -------------------------------------------------------------------------------------
 
-#: A v1 workbook is tens of kilobytes; a thousand-row one under a megabyte.
-MAX_FILE_BYTES: Final = 64 * 1024 * 1024
 #: Entries of the archive (a workbook has about a dozen; with images a few hundred).
 MAX_ENTRIES: Final = 2_000
 #: Uncompressed size of one part, and of all parts together.
@@ -83,21 +92,6 @@ MAX_TOTAL_BYTES: Final = 64 * 1024 * 1024
 MAX_RATIO: Final = 200
 RATIO_MIN_BYTES: Final = 1024 * 1024
 
-ZIP_MAGIC: Final = b"PK\x03\x04"
-OLE2_MAGIC: Final = bytes.fromhex("D0CF11E0A1B11AE1")
-XLSX_SUFFIX: Final = ".xlsx"
-
-_OTHER_SUFFIXES: Final = {
-    ".xls": "a legacy Excel 97–2003 workbook (.xls)",
-    ".xlsm": "a macro-enabled workbook (.xlsm)",
-    ".xlsb": "a binary Excel workbook (.xlsb)",
-    ".et": "a WPS 表格 workbook (.et)",
-    ".ett": "a WPS 表格 template (.ett)",
-    ".ods": "an OpenDocument spreadsheet (.ods)",
-    ".csv": "a CSV text file",
-    ".txt": "a text file",
-}
-_SAVE_AS = "open it in Excel or WPS and save it as Excel 工作簿 (.xlsx)"
 
 # ---- patterns -----------------------------------------------------------------------------------
 
@@ -146,104 +140,6 @@ class PackageInfo:
 
 
 # ---- the checks ---------------------------------------------------------------------------------
-
-
-def check_file(path: Path) -> bytes:
-    """The file's bytes, once it is known to exist, be named .xlsx, be small enough and be a zip."""
-    try:
-        return _check_file(path)
-    except OSError as exc:  # locked by Excel or WPS, no permission, a name too long, a symlink loop
-        raise NotAWorkbookError(
-            f"the file cannot be opened ({exc.strerror or exc})", file=path, found=type(exc).__name__,
-            expected="a readable .xlsx file",
-            fix="close it in Excel or WPS (a file open there is locked), check that you may read it, "
-            "and shorten its name or folder if they are very long",
-        ) from exc
-
-
-def _check_file(path: Path) -> bytes:
-    if path.is_dir():
-        raise NotAWorkbookError(
-            "a folder named like a workbook, not a file", file=path, found="a folder",
-            expected="an .xlsx file", fix="give the workbook file itself, or the folder that holds the workbooks",
-        )
-    if not path.is_file():
-        raise NotAWorkbookError("file not found", file=path, expected="an existing .xlsx file", fix="check the path")
-    suffix = path.suffix.lower()
-    if suffix != XLSX_SUFFIX:
-        what = _OTHER_SUFFIXES.get(suffix, suffix or "(no suffix)")
-        cls = MacroWorkbookError if suffix == ".xlsm" else NotAWorkbookError
-        raise cls(
-            f"not an .xlsx workbook: {what}",
-            file=path,
-            found=path.suffix or "(no suffix)",
-            expected=".xlsx (Excel 2007+ workbook, 工作簿)",
-            fix=_SAVE_AS + (" (this drops the macros; they are never run here)" if suffix == ".xlsm" else ""),
-        )
-    size = path.stat().st_size
-    if size == 0:
-        raise NotAWorkbookError(
-            "the file is empty (0 bytes)", file=path, expected="an .xlsx workbook",
-            fix="save the workbook again; the copy may have been interrupted",
-        )
-    if size > MAX_FILE_BYTES:
-        raise UnsafeWorkbookError(
-            f"the file is too large to be a v1 workbook ({size:,} bytes)", file=path,
-            found=size, expected=f"at most {MAX_FILE_BYTES:,} bytes", fix="check that this is the right file",
-        )
-    data = path.read_bytes()
-    if data.startswith(OLE2_MAGIC):
-        kind = _ole2_kind(data)
-        unlock = ("open it in Excel or WPS with its password, clear the password (文件 → 信息 → 保护工作簿 → "
-                  "用密码进行加密) and save it as Excel 工作簿 (.xlsx)")
-        raise ProtectedWorkbookError(
-            f"not an .xlsx workbook: password-protected or legacy .xls ({kind})",
-            file=path,
-            found="an OLE2/CFB container (starts with D0 CF 11 E0)",
-            expected="an unencrypted .xlsx (a zip archive)",
-            fix=_SAVE_AS if "legacy" in kind else unlock if "password" in kind else f"{unlock}; if it is an .xls, "
-            f"{_SAVE_AS}",
-        )
-    if not data.startswith(ZIP_MAGIC):
-        raise NotAWorkbookError(
-            "the file is not an .xlsx workbook (an .xlsx is a zip archive; this one is not)",
-            file=path,
-            found=_looks_like(data),
-            expected="bytes starting with PK (zip)",
-            fix="if it is a CSV, a web page or an old .xls renamed to .xlsx, " + _SAVE_AS,
-        )
-    return data
-
-
-def _ole2_kind(data: bytes) -> str:
-    """Which OLE2 container: the stream names sit in its directory, in UTF-16."""
-    if "EncryptedPackage".encode("utf-16-le") in data:
-        return "this one is an encrypted, password-protected workbook"
-    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-        return "this one is a legacy Excel 97–2003 .xls"
-    return "an OLE2 compound file"
-
-
-def _looks_like(data: bytes) -> str:
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"%pdf"):
-        return "a PDF document"
-    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")):
-        return "a web page (HTML) renamed .xlsx"
-    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096]:
-        return "an XML Spreadsheet 2003 file renamed .xlsx"
-    if head.startswith(b"<"):
-        return "an XML or HTML text file renamed .xlsx"
-    try:
-        text = data[:200].decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data[:200].decode("gb18030")
-        except UnicodeDecodeError:
-            return repr(data[:8])
-    first = text.splitlines()[0] if text.strip() else text
-    kind = "CSV" if ("," in first or "\t" in first) else "plain"
-    return f"{kind} text starting {first[:40]!r}"
 
 
 def unreadable(path: Path, reason: object) -> NotAWorkbookError:
@@ -357,7 +253,7 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo]) -> None:
         if info.flag_bits & 0x1:
             raise ProtectedWorkbookError(
                 f"entry {info.filename} is encrypted (a zip password)", file=path, found=info.filename,
-                expected="an unencrypted .xlsx", fix="remove the password and " + _SAVE_AS,
+                expected="an unencrypted .xlsx", fix="remove the password and " + SAVE_AS,
             )
         size = info.file_size
         total += size
@@ -381,7 +277,7 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             "the workbook contains VBA macros (xl/vbaProject.bin): a macro-enabled workbook renamed .xlsx",
             file=path, found="xl/vbaProject.bin",
             expected="a plain .xlsx without macros (macros are never run here, and Excel refuses such a file)",
-            fix=_SAVE_AS + " (this drops the macros)",
+            fix=SAVE_AS + " (this drops the macros)",
         )
 
 

@@ -7,9 +7,7 @@ to allocate 512 GiB and abort the process). :func:`scan_sheet` finds, for the sh
 wants: formula cells with and without a cached value, Excel error cells (``t="e"`` in any
 spelling: calamine reads ``#DIV/0!`` as a blank), hidden or zero-height rows and columns, merged
 ranges in every legal syntax, and cells whose number format changes what a person sees (percent,
-scaling, ``;;;`` hidden). :func:`locate_damage` explains, cell by cell, why calamine refused a
-sheet (a decimal comma in a number, a shared-string index out of range …), so that the error
-names the cell.
+scaling, ``;;;`` hidden). :mod:`perfeval_utils.read.damage` names the cell a reader failed on.
 """
 
 from __future__ import annotations
@@ -91,7 +89,7 @@ EXCEL_COLUMNS: Final = 16_384
 # ---- number formats -------------------------------------------------------------------------
 
 _BUILTIN_PERCENT: Final = {9, 10}
-_QUOTED: Final = re.compile(r'"[^"]*"|\\.|!.|_.|\*.|\[[^\]]*\]')
+FORMAT_LITERAL: Final = re.compile(r'"[^"]*"|\\.|!.|_.|\*.|\[[^\]]*\]')
 _SCALING_COMMA: Final = re.compile(r"[0#?],+(?![0#?,])")
 _LITERAL_POINT: Final = re.compile(r'[0#?](?:!\.|\\\.|"\.")[0#?]')
 _NUMFMT: Final = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*?)/?>")
@@ -128,12 +126,12 @@ def classify_format(code: str) -> str | None:
     million on display, ``0!.0000`` by ten thousand (the 万元 trick); ``;;;`` shows nothing.
     """
     sections = _sections(code)
-    if len(sections) >= 3 and all(not _QUOTED.sub("", s).strip() and '"' not in s for s in sections[:3]):
+    if len(sections) >= 3 and all(not FORMAT_LITERAL.sub("", s).strip() and '"' not in s for s in sections[:3]):
         return "hidden"
     first = sections[0]
     if _LITERAL_POINT.search(first):
         return "scaled"
-    bare = _QUOTED.sub("", first)
+    bare = FORMAT_LITERAL.sub("", first)
     if "%" in bare:
         return "percent"
     if _SCALING_COMMA.search(bare):
@@ -141,27 +139,31 @@ def classify_format(code: str) -> str | None:
     return None
 
 
-def format_styles(styles: bytes) -> dict[int, tuple[str, str]]:
-    """cellXfs index → (what its format does, the format code), for the formats that change what is seen."""
-    custom: dict[int, tuple[str, str]] = {}
+def cell_formats(styles: bytes) -> list[tuple[int, str]]:
+    """Each cellXfs index's number format: (numFmtId, format code; '' for a built-in format)."""
+    codes: dict[int, str] = {}
     for match in _NUMFMT.finditer(styles):
         attrs = xml_attrs(match.group(1))
-        code = xml_text(attrs.get(b"formatCode")) or ""
-        kind = classify_format(code)
         number = attrs.get(b"numFmtId", b"")
-        if kind is not None and number.isdigit():
-            custom[int(number)] = (kind, code)
+        if number.isdigit():
+            codes[int(number)] = xml_text(attrs.get(b"formatCode")) or ""
     xfs = _CELLXFS.search(styles)
-    if xfs is None or xfs.group(1) is None:
-        return {}
-    out: dict[int, tuple[str, str]] = {}
-    for index, match in enumerate(_XF.finditer(xfs.group(1))):
+    out = []
+    for match in _XF.finditer(xfs.group(1) or b"") if xfs else ():
         number = xml_attrs(match.group(1)).get(b"numFmtId", b"0")
         fmt = int(number) if number.isdigit() else 0
+        out.append((fmt, codes.get(fmt, "")))
+    return out
+
+
+def format_styles(styles: bytes) -> dict[int, tuple[str, str]]:
+    """cellXfs index → (what its format does, the format code), for the formats that change what is seen."""
+    out: dict[int, tuple[str, str]] = {}
+    for index, (fmt, code) in enumerate(cell_formats(styles)):
         if fmt in _BUILTIN_PERCENT:
             out[index] = ("percent", "0%" if fmt == 9 else "0.00%")
-        elif fmt in custom:
-            out[index] = custom[fmt]
+        elif code and (kind := classify_format(code)) is not None:
+            out[index] = (kind, code)
     return out
 
 
@@ -222,7 +224,7 @@ _C_OPEN: Final = re.compile(rb"<(?:\w+:)?c[\s/>]")
 _C_REF: Final = re.compile(rb"<(?:\w+:)?c\s[^>]*?(?<![\w:.-])r\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"']")
 _DIMENSION: Final = re.compile(rb"<(?:\w+:)?dimension\b([^>]*?)/?>")
 _C_REF_PLAIN: Final = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"')
-_MERGE: Final = re.compile(rb"<(?:\w+:)?mergeCell\b([^>]*?)/?>")
+MERGE_TAG: Final = re.compile(rb"<(?:\w+:)?mergeCell\b([^>]*?)/?>")
 _TOKEN: Final = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>|</(?:\w+:)?row>")
 
 
@@ -231,7 +233,7 @@ def merges(xml: bytes) -> list[tuple[int, int, int, int, str]]:
     out = []
     if b"mergeCell" not in xml:
         return out
-    for match in _MERGE.finditer(xml):
+    for match in MERGE_TAG.finditer(xml):
         ref = xml_text(xml_attrs(match.group(1)).get(b"ref")) or ""
         first, _, last = ref.partition(":")
         a, b = split_ref(first), split_ref(last or first)
@@ -258,7 +260,7 @@ def sheet_extent(xml: bytes) -> Extent:
             columns = column_index(widest.decode()) + 1
             column_at = next((a + b).decode() for a, b in refs if a.upper() == widest)
     else:
-        for row, col, _, _, _ in _walk(xml):
+        for row, col, _, _, _ in walk_cells(xml):
             if row > rows:
                 rows, row_at = row, f"{column_letters(col)}{row}"
             if col + 1 > columns:
@@ -292,7 +294,7 @@ def sheet_repeats(xml: bytes) -> str | None:
     return None
 
 
-def _walk(xml: bytes):  # type: ignore[no-untyped-def]
+def walk_cells(xml: bytes):  # type: ignore[no-untyped-def]
     """(row, col, attributes, body, closing position) of every cell in order; positions implied where r is absent."""
     row, col, pos = 0, -1, 0
     while True:
@@ -330,7 +332,7 @@ def _walk(xml: bytes):  # type: ignore[no-untyped-def]
 
 _CELL_END: Final = re.compile(rb"</(?:\w+:)?c>")
 _F_ELEMENT: Final = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_V_ELEMENT: Final = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
+V_ELEMENT: Final = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
 _FORMULA_OPEN: Final = re.compile(rb"<(?:\w+:)?f[\s/>]")
 _ERROR_TYPE: Final = re.compile(rb"t\s*=\s*[\"']e[\"']")
 _COL_ELEMENT: Final = re.compile(rb"<(?:\w+:)?col\b([^>]*?)/?>")
@@ -383,7 +385,7 @@ def _finite(text: bytes) -> bool:
 
 
 def _scan_cells(scan: SheetScan, xml: bytes, shown: dict[int, tuple[str, str]]) -> None:
-    for row, col, attrs, body, _ in _walk(xml):
+    for row, col, attrs, body, _ in walk_cells(xml):
         if col < 0:  # a <row>
             if attrs.get(b"hidden") in _TRUE or (_zero(attrs.get(b"ht")) and b"ht" in attrs):
                 scan.hidden_rows.add(row)
@@ -393,114 +395,16 @@ def _scan_cells(scan: SheetScan, xml: bytes, shown: dict[int, tuple[str, str]]) 
             scan.shown[(row, col)] = shown[int(style)]
         is_error = attrs.get(b"t") == b"e"
         if b"<v" in body and attrs.get(b"t", b"n") == b"n":
-            stored = _V_ELEMENT.search(body)
+            stored = V_ELEMENT.search(body)
             text = (stored.group(1) or b"").strip() if stored else b""
             if _ODD_NUMBER.search(b"<v>" + text) and not _finite(text):
                 scan.nonfinite[(row, col)] = text.decode("utf-8", "replace")
         f_match = _F_ELEMENT.search(body) if b"f" in body else None
         if f_match is None and not is_error:
             continue
-        v_match = _V_ELEMENT.search(body)
+        v_match = V_ELEMENT.search(body)
         cached = xml_text(v_match.group(1)) if v_match else None
         if cached == "" and attrs.get(b"t") not in (b"str", b"inlineStr"):
             cached = None  # <v></v> on a number cell: openpyxl's way of writing a formula it never calculated
         formula = xml_text(f_match.group(1)) if f_match else None
         scan.formulas.append(FormulaCell(f"{column_letters(col)}{row}", row, col, formula, cached, is_error))
-
-
-# ---- why a reader failed on a sheet ---------------------------------------------------------
-
-_FLOAT: Final = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?(?:inf|infinity|nan)$", re.I)
-_PLAIN_REF: Final = re.compile(rb"^[A-Za-z]{1,3}[1-9]\d{0,6}$")
-_PLAIN_RANGE: Final = re.compile(rb"^[A-Za-z]{1,3}[1-9]\d{0,6}(?::[A-Za-z]{1,3}[1-9]\d{0,6})?$")
-_BOOLEAN: Final = {"0", "1", "true", "false"}
-_TYPES: Final = {"n", "s", "str", "inlineStr", "b", "e", "d"}
-_ISO_DATE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?$")
-
-
-@dataclass(frozen=True, slots=True)
-class Damage:
-    """One cell calamine cannot read: where, what is stored, what was expected."""
-
-    ref: str
-    row: int
-    col: int
-    problem: str
-    found: str
-    expected: str
-
-
-_DATE_IDS: Final = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)}
-_DATE_TOKEN: Final = re.compile(r"[yYmMdDhHsS]")
-#: Excel's dates run from serial 0 (1900-01-00) to 2958465 (9999-12-31).
-_LAST_DATE: Final = 2958466
-
-
-def date_styles(styles: bytes) -> set[int]:
-    """cellXfs indices whose number format shows a date or a time (asked only after a reader failed)."""
-    custom = set()
-    for match in _NUMFMT.finditer(styles):
-        attrs = xml_attrs(match.group(1))
-        code = _QUOTED.sub("", xml_text(attrs.get(b"formatCode")) or "")
-        number = attrs.get(b"numFmtId", b"")
-        if number.isdigit() and _DATE_TOKEN.search(code):
-            custom.add(int(number))
-    xfs = _CELLXFS.search(styles)
-    out = set()
-    for index, match in enumerate(_XF.finditer(xfs.group(1) or b"") if xfs else ()):
-        number = xml_attrs(match.group(1)).get(b"numFmtId", b"0")
-        if number.isdigit() and (int(number) in _DATE_IDS or int(number) in custom):
-            out.add(index)
-    return out
-
-
-def locate_damage(xml: bytes, shared_strings: int, dates: set[int] | frozenset[int] = frozenset()) -> Damage | None:
-    """The first cell whose stored value no reader can take, or None: run only after a reader failed."""
-    for match in _MERGE.finditer(xml) if b"mergeCell" in xml else ():
-        ref = xml_attrs(match.group(1)).get(b"ref", b"")
-        if not _PLAIN_RANGE.match(ref):
-            text = ref.decode("utf-8", "replace")
-            return Damage(text, 0, -1, "a merged range is written in a form readers do not take ($, character "
-                          "references, blanks)", text, "a range such as C2:C3")
-    for row, col, attrs, body, _ in _walk(xml):
-        ref = attrs.get(b"r")
-        if col < 0:
-            if ref is not None and (not ref.strip().isdigit() or int(ref.strip()[:8]) == 0):
-                return Damage(f"row {row}", 0, -1, "a row number is not a number from 1", ref.decode("utf-8",
-                              "replace"), "a row number such as 2")
-            continue
-        if ref is not None and not _PLAIN_REF.match(ref):
-            return Damage(ref.decode("utf-8", "replace"), row, col, "the cell address is not an address",
-                          ref.decode("utf-8", "replace"), "an address such as C2")
-        where = f"{column_letters(col)}{row}"
-        kind = (xml_text(attrs.get(b"t")) or "n")
-        v_match = _V_ELEMENT.search(body)
-        value = xml_text(v_match.group(1)) if v_match and v_match.group(1) is not None else None
-        if kind not in _TYPES:
-            return Damage(where, row, col, f"the cell has the unknown type t={kind!r}", kind,
-                          "one of n, s, str, inlineStr, b, e, d")
-        if value is None:
-            continue
-        style = attrs.get(b"s", b"")
-        if kind == "n" and dates and style.isdigit() and int(style) in dates and _FLOAT.match(value) and not (
-                -1 < float(value) < _LAST_DATE):
-            return Damage(where, row, col, f"a date or time cell stores {value}, outside Excel's dates (1900–9999)",
-                          value, "a date from 1900 to 9999, or a number in a cell formatted as 常规")
-        if kind == "n" and not _FLOAT.match(value):
-            comma = "," in value and _FLOAT.match(value.replace(",", ".")) is not None
-            return Damage(where, row, col, "a number cell stores a decimal comma" if comma else
-                          "a number cell stores something that is not a number", value,
-                          "a number with a decimal point, e.g. 1415.43 (written by a program, not by Excel?)")
-        if kind == "s" and (not value.strip().isdigit() or int(value.strip()[:12]) >= shared_strings):
-            return Damage(where, row, col, f"the cell points at shared string {value}, but the workbook has "
-                          f"{shared_strings or 'none'}", value,
-                          f"an index from 0 to {shared_strings - 1}" if shared_strings else "no shared-string cell")
-        if kind == "b" and value.strip().lower() not in _BOOLEAN:
-            return Damage(where, row, col, "a TRUE/FALSE cell stores something else", value, "0 or 1")
-        if kind == "e":
-            return Damage(where, row, col, f"the cell holds the Excel error {value}", value,
-                          "a value (an error value is no figure)")
-        if kind == "d" and not _ISO_DATE.match(value.strip()):
-            return Damage(where, row, col, "a date cell stores something that is not a date", value,
-                          "an ISO date such as 2023-05-29")
-    return None
