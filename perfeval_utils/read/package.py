@@ -56,6 +56,7 @@ from perfeval_utils.read.sheetxml import (
     MAX_CELLS,
     FormulaCell,
     SheetScan,
+    cell_refs,
     column_index,
     column_letters,
     format_styles,
@@ -394,14 +395,15 @@ def _check_cells(path: Path, sheet: str | None, part: str, xml: bytes, extent: b
         )
     if not extent:
         return
-    twice = sheet_repeats(xml)
+    refs = cell_refs(xml)
+    twice = sheet_repeats(refs)
     if twice is not None:
         raise NotAWorkbookError(
             f"{place} stores two values at {twice}: readers differ in which they take, and Excel repairs the file",
             file=path, sheet=sheet, found=twice, expected="one value per cell",
             fix="open the file in Excel or WPS, check the cell, and save it again as .xlsx",
         )
-    extent = sheet_extent(xml)
+    extent = sheet_extent(xml, refs)
     if extent.cells <= MAX_CELLS and extent.rows <= EXCEL_ROWS and extent.columns <= EXCEL_COLUMNS:
         return
     where = extent.row_at if extent.rows > EXCEL_ROWS or extent.rows >= extent.columns * 100 else extent.column_at

@@ -244,21 +244,30 @@ def merges(xml: bytes) -> list[tuple[int, int, int, int, str]]:
     return out
 
 
-def sheet_extent(xml: bytes) -> Extent:
-    """The last row and column any cell or merge of the sheet reaches, as calamine would place them."""
+Refs = list[tuple[bytes, bytes]]
+
+
+def cell_refs(xml: bytes) -> Refs | None:
+    """(letters, digits) of every cell's address; None when some cell has no plain address (then walk)."""
     refs = _C_REF_PLAIN.findall(xml)  # what Excel, WPS and openpyxl write: fast
     if b":c" in xml or len(refs) != xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>"):
-        refs = _C_REF.findall(xml)
+        refs = [(letters.upper(), digits) for letters, digits in _C_REF.findall(xml)]
         if len(refs) != len(_C_OPEN.findall(xml)):
-            refs = []  # some cell without a plain address: walk
+            return None
+    return refs
+
+
+def sheet_extent(xml: bytes, refs: Refs | None = None) -> Extent:
+    """The last row and column any cell or merge of the sheet reaches, as calamine would place them."""
+    refs = cell_refs(xml) if refs is None else refs
     rows, columns, row_at, column_at = 0, 0, "", ""
-    if refs or not _C_OPEN.search(xml):  # every cell has a plain address: no walk needed
+    if refs is not None:  # every cell has a plain address: no walk needed
         if refs:
             last = max(refs, key=lambda ref: int(ref[1]))
             rows, row_at = int(last[1]), (last[0] + last[1]).decode()
-            widest = max({ref[0].upper() for ref in refs}, key=lambda letters: (len(letters), letters))
+            widest = max({ref[0] for ref in refs}, key=lambda letters: (len(letters), letters))
             columns = column_index(widest.decode()) + 1
-            column_at = next((a + b).decode() for a, b in refs if a.upper() == widest)
+            column_at = next((a + b).decode() for a, b in refs if a == widest)
     else:
         for row, col, _, _, _ in walk_cells(xml):
             if row > rows:
@@ -279,12 +288,9 @@ def sheet_extent(xml: bytes) -> Extent:
     return Extent(rows, columns, row_at, column_at)
 
 
-def sheet_repeats(xml: bytes) -> str | None:
+def sheet_repeats(refs: Refs | None) -> str | None:
     """An address written on two cells (calamine keeps the last, Excel refuses the file), or None."""
-    refs = _C_REF_PLAIN.findall(xml)
-    if b":c" in xml or len(refs) != xml.count(b"<c "):
-        refs = [(a.upper(), b) for a, b in _C_REF.findall(xml)]
-    if len(set(refs)) == len(refs):
+    if refs is None or len(set(refs)) == len(refs):
         return None
     seen = set()
     for ref in refs:
