@@ -40,10 +40,12 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (PerfevalError, OSError) as exc:
+        except (PerfevalError, OSError, click.BadParameter) as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            if isinstance(exc, OSError):
+            if isinstance(exc, click.BadParameter):  # a missing file, a symlink loop: one line, not the usage text
+                say(f"perfeval: 错误 error: {exc.format_message()}", err=True)
+            elif isinstance(exc, OSError):
                 where = f" {exc.filename}" if exc.filename is not None else ""
                 say(f"perfeval: 错误 error:{where}: {exc.strerror or exc} (the file may be open in Excel or WPS, "
                     "its name too long, or not readable)", err=True)

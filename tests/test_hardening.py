@@ -157,8 +157,9 @@ def test_a_file_name_that_is_not_utf8_does_not_crash_a_utf8_console(awkward_fold
     assert result.returncode == 1 and "bad??.xlsx" in result.stdout.decode("utf-8") and not result.stderr
 
 
+@pytest.mark.parametrize("command", ["check", "deck"])
 @pytest.mark.parametrize("make", ["loop", "folder", "too-long"])
-def test_bad_paths_are_one_line_and_exit_2(make: str, tmp_path: Path) -> None:
+def test_bad_paths_are_one_line_and_exit_2(make: str, command: str, tmp_path: Path) -> None:
     if make == "loop":
         target = tmp_path / "loop.xlsx"
         target.symlink_to(target)
@@ -167,7 +168,7 @@ def test_bad_paths_are_one_line_and_exit_2(make: str, tmp_path: Path) -> None:
         target.mkdir()
     else:
         target = tmp_path / ("长" * 200 + ".xlsx")
-    result = _perfeval("check", str(target))
+    result = _perfeval(command, str(target))
     err = result.stderr.decode("gbk")
     assert result.returncode == 2 and err.count("\n") == 1 and err.startswith("perfeval: "), err
     assert "Usage" not in err and "Traceback" not in err
