@@ -24,7 +24,15 @@ RATE_TEXT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*[%％]?\s*$")
 PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
 #: Invisible characters that arrive with text copied from web pages, PDFs and Word.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-BLANKS = re.compile(rf"[\s{INVISIBLE}]+")
+#: Every Unicode format character (category Cf: zero-width, bidirectional marks and isolates, soft
+#: hyphen, tags), as of Unicode 15, written out so that importing does not scan 1.1 M code points
+#: (tests/test_hardening.py checks it against unicodedata). They are invisible in Excel, so two
+#: 编号 differing only by one look identical: every reader strips them (with a warning on data).
+FORMAT_CHARS = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+                "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+                "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+FORMAT = re.compile(f"[{FORMAT_CHARS}]")
+BLANKS = re.compile(rf"[\s{FORMAT_CHARS}]+")
 #: Every character ``str.strip()`` removes (all of Unicode's white space, up to the ideographic space
 #: U+3000) plus the invisible ones, so blank means the same whether a cell holds spaces, a no-break
 #: space, a line separator or a zero-width space.
@@ -57,6 +65,14 @@ def is_blank(value: Cell) -> bool:
     return is_scalar(value) and bool(pd.isna(value))
 
 
+def strip_format(text: str) -> tuple[str, str]:
+    """``text`` without format characters, and the removed ones named (``U+202E``), '' when none."""
+    if text.isascii() or FORMAT.search(text) is None:
+        return text, ""
+    found = sorted({f"U+{ord(c):04X}" for c in FORMAT.findall(text)})
+    return FORMAT.sub("", text), " ".join(found)
+
+
 def strip_text(text: str) -> str:
     text = text.strip()
     if text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
@@ -72,25 +88,91 @@ def text_or_none(value: Any) -> str | None:
 
 
 def plain_decimal(number: Decimal) -> Decimal:
-    """No exponent: 1E+2 → 100, 98.2500 → 98.25."""
+    """No exponent: 1E+2 → 100, 98.2500 → 98.25 (beyond the context's 28 digits the number is left as it is)."""
     if number == number.to_integral_value():
-        return number.quantize(Decimal(1))
+        return number.quantize(Decimal(1)) if number.adjusted() < 28 else number
     return number.normalize()
+
+
+class NumberProblem(ValueError):
+    """A stored number no field may take (NaN, infinity, beyond the field's range).
+
+    Not a PerfevalError: the reader that meets it knows the file, sheet, row and column, and raises
+    its own located error with ``problem``, ``expected`` and ``fix``.
+    """
+
+    def __init__(self, problem: str, expected: str, fix: str) -> None:
+        self.problem = problem
+        self.expected = expected
+        self.fix = fix
+        super().__init__(problem)
+
+
+#: The largest magnitude any figure of a self-evaluation takes: 10¹⁵ is a thousand trillion 元
+#: (more than any budget) and the 15 significant digits Excel keeps as an integer.
+MAX_MAGNITUDE = Decimal(10) ** 15
+#: The largest count (指标数, 达标数, 人次 …): a billion.
+MAX_COUNT = 10**9
 
 
 def float_to_decimal(value: float) -> tuple[Decimal, bool]:
     """The number as Excel shows it, and whether the stored float carried noise beyond 15 digits.
 
     The shortest repr (1415.43 stays 1415.43) when it has at most 15 significant digits, else the
-    value rounded to 15 significant digits, as Excel shows it: 0.30000000000000004 → 0.3.
+    value rounded to 15 significant digits, as Excel shows it: 0.30000000000000004 → 0.3, and
+    12345678901234567890 (a float) → 12345678901234600000. NaN and infinity raise
+    :class:`NumberProblem`: they are no figure, and Excel shows #NUM! for them.
     """
     if value.is_integer():
-        return Decimal(int(value)), False
+        if -1e15 < value < 1e15:
+            return Decimal(int(value)), False
+        number = Decimal(int(value))
+        shown = plain_decimal(Decimal(format(value, f".{EXCEL_DIGITS - 1}e")))
+        return shown, shown != number
+    if value != value or value in (_INF, -_INF):
+        raise NumberProblem(
+            f"the cell stores {value!r}, which is no number (Excel shows #NUM! or nothing for it)",
+            "a finite number", "type the figure the report prints",
+        )
     text = repr(value)
     number = Decimal(text)
     if len(text) > EXCEL_DIGITS + 1 and len(number.as_tuple().digits) > EXCEL_DIGITS:
         return plain_decimal(Decimal(format(value, f".{EXCEL_DIGITS}g"))), True
     return number, False
+
+
+_INF = float("inf")
+
+
+def excel_number(value: float | int | Decimal, *, count: bool = False) -> tuple[Decimal, bool]:
+    """The one number rule of every reader: finite, within range, exact as Excel shows it.
+
+    Returns the Decimal and whether the stored float carried noise beyond 15 significant digits
+    (a reader records that as a warning). Raises :class:`NumberProblem` for NaN, infinity, a
+    magnitude of 10¹⁵ or more (a count: above :data:`MAX_COUNT`, or not whole), so that NaN and
+    infinity never enter a frame and no int conversion overflows downstream.
+    """
+    noisy = False
+    if isinstance(value, float):
+        number, noisy = float_to_decimal(value)
+    elif isinstance(value, int):
+        number = Decimal(value)
+    else:
+        number = value
+        if not number.is_finite():
+            raise NumberProblem(f"{number} is no number", "a finite number", "type the figure the report prints")
+    if count:
+        if number != number.to_integral_value() or abs(number) > MAX_COUNT:
+            raise NumberProblem(
+                f"{number} is not a whole count up to {MAX_COUNT:,}",
+                f"a whole number from 0 to {MAX_COUNT:,}", "type the count the report prints",
+            )
+    elif abs(number) >= MAX_MAGNITUDE:
+        raise NumberProblem(
+            f"{number} is beyond any figure of a self-evaluation (10¹⁵ or more)",
+            "a figure below 10¹⁵ in the workbook's unit", "check the cell: a pasted ID or a typing accident?",
+        )
+    return number, noisy
 
 
 def decimal_from_excel(value: float | int) -> Decimal:
@@ -105,7 +187,7 @@ def is_number(value: Cell) -> bool:
 
 
 def cell_text(value: Cell) -> str:
-    if is_number(value):
+    if is_number(value) and not (isinstance(value, float) and (value != value or abs(value) == _INF)):
         return str(decimal_from_excel(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()

@@ -18,18 +18,39 @@ from perfeval_utils.errors import PerfevalError
 
 EXIT_FAILED_CHECKS = 1
 EXIT_BAD_INPUT = 2
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+class PathError(PerfevalError):
+    """A path given on the command line that is missing, a dead link, or a folder named like a workbook."""
+
+
+def say(text: str, err: bool = False) -> None:
+    """Print a line so that it survives any console encoding (GBK, cp1252, ASCII): what the console
+    cannot show becomes '?' (a file name that is not valid UTF-8, U+2212 …) instead of a crash."""
+    stream = sys.stderr if err else sys.stdout
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    click.echo(text.encode(encoding, "replace").decode(encoding, "replace"), err=err)
 
 
 class _Group(click.Group):
-    """Turns a PerfevalError into one line on stderr (or a traceback with --debug)."""
+    """Turns a PerfevalError or an OSError (locked, too long, a loop, no permission) into one line on
+    stderr and exit 2 (or a traceback with --debug)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except PerfevalError as exc:
+        except (PerfevalError, OSError, click.BadParameter) as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"perfeval: 错误 error: {exc}", err=True)
+            if isinstance(exc, click.BadParameter):  # a missing file, a symlink loop: one line, not the usage text
+                say(f"perfeval: 错误 error: {exc.format_message()}", err=True)
+            elif isinstance(exc, OSError):
+                where = f" {exc.filename}" if exc.filename is not None else ""
+                say(f"perfeval: 错误 error:{where}: {exc.strerror or exc} (the file may be open in Excel or WPS, "
+                    "its name too long, or not readable)", err=True)
+            else:
+                say(f"perfeval: 错误 error: {exc}", err=True)
             ctx.exit(EXIT_BAD_INPUT)
 
 
@@ -46,9 +67,13 @@ def _paths(values: tuple[str, ...]) -> list[Path]:
     from perfeval_utils.present.build import find_workbooks
 
     paths = [Path(v) for v in values]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise click.BadParameter(f"not found: {', '.join(missing)}", param_hint="FILE_OR_FOLDER")
+    for path in paths:
+        if path.is_symlink() and not path.exists():
+            raise PathError(f"{path}: a symbolic link that leads nowhere (a loop, or its target is gone)")
+        if not path.exists():
+            raise PathError(f"not found: {path}")
+        if path.is_dir() and path.suffix.lower() in WORKBOOK_SUFFIXES:
+            raise PathError(f"{path}: a folder named like a workbook; give the workbook file, or a folder of them")
     return find_workbooks(paths)
 
 
@@ -77,7 +102,7 @@ def check(paths: tuple[str, ...], output: str) -> None:
         rows.append({"file": str(path), "department": report.department, "year": report.year, "error": None,
                      "checks": len(checks), "failed": len(failed), "findings": list(failed["finding"])})
     if output == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        say(json.dumps(rows, ensure_ascii=True, indent=2))  # ASCII: readable by any console and any program
     else:
         _print_table(rows)
     if any(r["error"] or r["failed"] for r in rows):
@@ -97,15 +122,15 @@ def _pad(text: str, width: int) -> str:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    click.echo(f"{_pad('文件 file', 44)} {_pad('部门 department', 30)} {_pad('年度', 5)}{_pad('核对', 5)}"
+    say(f"{_pad('文件 file', 44)} {_pad('部门 department', 30)} {_pad('年度', 5)}{_pad('核对', 5)}"
                f"{_pad('未通过', 7)}错误 error")
     for row in rows:
         failed = "-" if row["failed"] is None else str(row["failed"])
-        click.echo(f"{_pad(Path(row['file']).name, 44)} {_pad(row['department'] or '-', 30)} "
+        say(f"{_pad(Path(row['file']).name, 44)} {_pad(row['department'] or '-', 30)} "
                    f"{_pad(str(row['year'] or '-'), 5)}{_pad(str(row['checks']), 5)}{_pad(failed, 7)}"
                    f"{(row['error'] or '')[:200]}")
     loaded = sum(1 for r in rows if not r["error"])
-    click.echo(f"{len(rows)} 个工作簿 workbooks: {loaded} 个可读取 loaded, "
+    say(f"{len(rows)} 个工作簿 workbooks: {loaded} 个可读取 loaded, "
                f"{sum(r['failed'] or 0 for r in rows)} 项核对未通过 failed checks")
 
 
@@ -175,9 +200,9 @@ def _write_deck(report: Any, out: Path, figures: dict[str, Path], history: Any =
 
 
 def _list_written(written: list) -> None:  # type: ignore[type-arg]
-    click.echo(f"写入 {len(written)} 个文件 files written:")
+    say(f"写入 {len(written)} 个文件 files written:")
     for item in written:
-        click.echo(f"  {item.kind:<9} {item.size / 1024:>8.1f} KiB  {item.path}")
+        say(f"  {item.kind:<9} {item.size / 1024:>8.1f} KiB  {item.path}")
 
 
 @main.command()
@@ -222,7 +247,7 @@ def template(path: Path, department: str, year: int, like: Path | None, monitori
 
     written = write_template(path, department, year, like=load_report(like) if like else None,
                              monitoring=monitoring)
-    click.echo(f"写入 written: {written}")
+    say(f"写入 written: {written}")
 
 
 @main.command()
@@ -243,9 +268,9 @@ def monitor(path: Path, output: str) -> None:
                             "(docs/workbook-format.md, 监控预算 / 监控指标)")
     flags = monitoring.monitoring_flags(report)
     if output == "json":
-        click.echo(json.dumps(monitoring.monitoring_json(report), ensure_ascii=True, indent=2))
+        say(json.dumps(monitoring.monitoring_json(report), ensure_ascii=True, indent=2))
     else:
-        click.echo(monitoring_text(report, flags))
+        say(monitoring_text(report, flags))
     if monitoring.has_high_flag(flags):
         sys.exit(EXIT_FAILED_CHECKS)
 
@@ -303,9 +328,9 @@ def extract(text: Path, path: Path) -> None:
 
     extraction = extract_report(text)
     written = write_workbook(extraction.report, path)
-    click.echo(f"写入 written: {written}")
+    say(f"写入 written: {written}")
     for question in extraction.open_questions:
-        click.echo(f"待确认 open question: {question}")
+        say(f"待确认 open question: {question}")
 
 
 #: What ``perfeval import`` reads in a folder (any file named otherwise is still read when given by name).
@@ -374,10 +399,10 @@ def import_documents(paths: tuple[str, ...], out: Path, department: str | None, 
             intake = read_document(path, department=department, year=year, amount_unit=amount_unit)
         except PerfevalError as exc:
             failed += 1
-            click.echo(f"{path.name}: 错误 error: {exc}")
+            say(f"{path.name}: 错误 error: {exc}")
             continue
         target = write_intake(intake, out / f"{path.stem}_{path.suffix.lstrip('.').lower() or 'txt'}.xlsx")
-        click.echo(f"{intake.summary()} → {target}")
+        say(f"{intake.summary()} → {target}")
     if failed:
         sys.exit(EXIT_BAD_INPUT)
 

@@ -28,7 +28,7 @@ class LoadWarning:
 
     ``code`` is one of hidden-sheet, hidden-rows, hidden-columns, formula, float-artefact,
     number-as-text, percent-format, executed-above-budget, line-above-total, task-above-total,
-    sheet-name, ignored-sheet (docs/bad-inputs.md).
+    sheet-name, ignored-sheet, format-character, hidden-value (docs/bad-inputs.md).
     """
 
     code: str

@@ -22,8 +22,8 @@ from typing import Any
 import pandas as pd
 
 from perfeval_utils.errors import UnknownDocumentError
+from perfeval_utils.read.filekind import MAX_FILE_BYTES, OLE2_MAGIC, ZIP_MAGIC
 from perfeval_utils.read.form.grid import Grid, Merge
-from perfeval_utils.read.package import MAX_FILE_BYTES, OLE2_MAGIC, ZIP_MAGIC
 from perfeval_utils.report import Report
 
 __all__ = ["UNPLACED_COLUMNS", "Block", "Intake", "blocks_grid", "blocks_lines", "read_document", "sniff"]

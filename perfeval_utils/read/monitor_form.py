@@ -31,7 +31,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from perfeval_utils import schema
-from perfeval_utils.cells import cell_text, decimal_from_excel, is_blank, is_number
+from perfeval_utils.cells import NumberProblem, cell_text, excel_number, is_blank, is_number
 from perfeval_utils.errors import CellTypeError, MetaError, MissingSheetError, TotalRowError, UnknownValueError
 from perfeval_utils.read.form import AmountUnitError, FormResult
 from perfeval_utils.read.package import check_package
@@ -110,7 +110,11 @@ class _Sheet:
         if is_blank(value) or _core(value) in ("—", "-", "/", "——"):
             return None
         if is_number(value):
-            return decimal_from_excel(value)
+            try:
+                return excel_number(value)[0]
+            except NumberProblem as problem:
+                raise CellTypeError(problem.problem, file=self.path, sheet=self.title, row=r, column=header,
+                                    found=value, expected=problem.expected, fix=problem.fix) from None
         text = _core(value).replace(",", "")
         if re.fullmatch(r"\d+(\.\d+)?", text):
             return Decimal(text)

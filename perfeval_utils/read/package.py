@@ -41,16 +41,48 @@ from pathlib import Path
 from typing import Final
 
 from perfeval_utils.errors import (
+    FormulaError,
     MacroWorkbookError,
     NotAWorkbookError,
     ProtectedWorkbookError,
     UnsafeWorkbookError,
+    WorkbookError,
 )
+from perfeval_utils.read.damage import date_styles, locate_damage
+from perfeval_utils.read.filekind import MAX_FILE_BYTES, SAVE_AS, ZIP_MAGIC, check_file
+from perfeval_utils.read.sheetxml import (
+    EXCEL_COLUMNS,
+    EXCEL_ROWS,
+    MAX_CELLS,
+    FormulaCell,
+    SheetScan,
+    cell_refs,
+    column_index,
+    column_letters,
+    format_styles,
+    scan_sheet,
+    sheet_extent,
+    sheet_repeats,
+    xml_attrs,
+    xml_text,
+)
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "FormulaCell",
+    "PackageInfo",
+    "SheetScan",
+    "check_file",
+    "check_package",
+    "column_index",
+    "column_letters",
+    "part_key",
+    "scan_sheet",
+    "unreadable",
+]
 
 # ---- limits -------------------------------------------------------------------------------------
 
-#: A v1 workbook is tens of kilobytes; a thousand-row one under a megabyte.
-MAX_FILE_BYTES: Final = 64 * 1024 * 1024
 #: Entries of the archive (a workbook has about a dozen; with images a few hundred).
 MAX_ENTRIES: Final = 2_000
 #: Uncompressed size of one part, and of all parts together.
@@ -61,21 +93,6 @@ MAX_TOTAL_BYTES: Final = 64 * 1024 * 1024
 MAX_RATIO: Final = 200
 RATIO_MIN_BYTES: Final = 1024 * 1024
 
-ZIP_MAGIC: Final = b"PK\x03\x04"
-OLE2_MAGIC: Final = bytes.fromhex("D0CF11E0A1B11AE1")
-XLSX_SUFFIX: Final = ".xlsx"
-
-_OTHER_SUFFIXES: Final = {
-    ".xls": "a legacy Excel 97–2003 workbook (.xls)",
-    ".xlsm": "a macro-enabled workbook (.xlsm)",
-    ".xlsb": "a binary Excel workbook (.xlsb)",
-    ".et": "a WPS 表格 workbook (.et)",
-    ".ett": "a WPS 表格 template (.ett)",
-    ".ods": "an OpenDocument spreadsheet (.ods)",
-    ".csv": "a CSV text file",
-    ".txt": "a text file",
-}
-_SAVE_AS = "open it in Excel or WPS and save it as Excel 工作簿 (.xlsx)"
 
 # ---- patterns -----------------------------------------------------------------------------------
 
@@ -86,140 +103,44 @@ _DTD: Final = re.compile(
               for codec in ("utf-8", "utf-16-le", "utf-16-be")),
     re.IGNORECASE,
 )
-_FORMULA_OPEN: Final = re.compile(rb"<(?:\w+:)?f[\s/>]")
-_TOKEN: Final = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>|</(?:\w+:)?row>")
-_ATTR: Final = re.compile(rb'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
-_CELL_END: Final = re.compile(rb"</(?:\w+:)?c>")
-_F_ELEMENT: Final = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
-_V_ELEMENT: Final = re.compile(rb"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
-_REF: Final = re.compile(r"^([A-Z]{1,3})(\d+)$")
-_COL_ELEMENT: Final = re.compile(rb"<(?:\w+:)?col\b([^>]*?)/?>")
-_MERGE: Final = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref\s*=\s*\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"")
-_TRUE: Final = (b"1", b"true")
 _RATIO_HINT = "a zip bomb? an .xlsx part never compresses this well"
-
-
-# ---- what the scan reports ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FormulaCell:
-    """A cell with a formula (``=…``) or an Excel error value, as stored in the worksheet XML."""
-
-    ref: str  # A1-style address
-    row: int  # Excel row, 1-based
-    col: int  # column index, 0-based
-    formula: str | None  # the formula text without '=' (None for a shared formula's followers)
-    cached: str | None  # the stored value as text; None when the formula was never calculated
-    error: bool  # the stored value is an Excel error (#DIV/0!, #REF!, #N/A, ...)
-
-
-@dataclass(slots=True)
-class SheetScan:
-    """What a worksheet's XML says that calamine does not report."""
-
-    name: str
-    part: str
-    state: str = "visible"  # visible / hidden / veryHidden
-    formulas: list[FormulaCell] = field(default_factory=list)
-    hidden_rows: set[int] = field(default_factory=set)  # Excel rows, 1-based
-    hidden_columns: set[int] = field(default_factory=set)  # 0-based
-    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # first row, first col, last row, last col
-    percent_cells: set[tuple[int, int]] = field(default_factory=set)  # (Excel row, 0-based col)
-
 
 @dataclass(slots=True)
 class PackageInfo:
-    """The checked package: its sheets in workbook order and the scans of the sheets asked for."""
+    """The checked package: its sheets in workbook order and the scans of the sheets asked for.
+
+    ``parts`` holds every XML part (keyed by :func:`part_key`) so that a reader that fails on a sheet
+    can ask :meth:`damage` which cell it failed on.
+    """
 
     path: Path
     sheet_states: dict[str, str]
     scans: dict[str, SheetScan]
     data: bytes = b""  # the bytes that were checked: the reader opens these, not the file again
+    sheet_parts: dict[str, str] = field(default_factory=dict)
+    parts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    shared_strings: int = 0
+
+    def damage(self, sheet: str, reason: object) -> WorkbookError:
+        """The located error for a sheet a reader could not read: the cell, what it stores, what was expected."""
+        xml = self.parts.get(self.sheet_parts.get(sheet, ""), b"")
+        styles = next((xml for key, xml in self.parts.items() if key.endswith("styles.xml")), b"")
+        found = locate_damage(xml, self.shared_strings, date_styles(styles)) if xml else None
+        if found is None:
+            return NotAWorkbookError(
+                f"sheet「{sheet}」cannot be read ({reason})", file=self.path, sheet=sheet,
+                expected="an intact .xlsx workbook", fix="open it in Excel and save it again as .xlsx",
+            )
+        cls = FormulaError if found.problem.startswith("the cell holds the Excel error") else NotAWorkbookError
+        return cls(
+            f"{'cell ' if found.col >= 0 else ''}{found.ref}: {found.problem}", file=self.path, sheet=sheet,
+            row=found.row or None, column=column_letters(found.col) if found.col >= 0 else None, found=found.found,
+            expected=found.expected,
+            fix="type the figure again in Excel (or WPS) and save; if a program wrote the file, have it fixed",
+        )
 
 
 # ---- the checks ---------------------------------------------------------------------------------
-
-
-def check_file(path: Path) -> bytes:
-    """The file's bytes, once it is known to exist, be named .xlsx, be small enough and be a zip."""
-    if not path.is_file():
-        raise NotAWorkbookError("file not found", file=path, expected="an existing .xlsx file", fix="check the path")
-    suffix = path.suffix.lower()
-    if suffix != XLSX_SUFFIX:
-        what = _OTHER_SUFFIXES.get(suffix, suffix or "(no suffix)")
-        cls = MacroWorkbookError if suffix == ".xlsm" else NotAWorkbookError
-        raise cls(
-            f"not an .xlsx workbook: {what}",
-            file=path,
-            found=path.suffix or "(no suffix)",
-            expected=".xlsx (Excel 2007+ workbook, 工作簿)",
-            fix=_SAVE_AS + (" (this drops the macros; they are never run here)" if suffix == ".xlsm" else ""),
-        )
-    size = path.stat().st_size
-    if size == 0:
-        raise NotAWorkbookError(
-            "the file is empty (0 bytes)", file=path, expected="an .xlsx workbook",
-            fix="save the workbook again; the copy may have been interrupted",
-        )
-    if size > MAX_FILE_BYTES:
-        raise UnsafeWorkbookError(
-            f"the file is too large to be a v1 workbook ({size:,} bytes)", file=path,
-            found=size, expected=f"at most {MAX_FILE_BYTES:,} bytes", fix="check that this is the right file",
-        )
-    data = path.read_bytes()
-    if data.startswith(OLE2_MAGIC):
-        kind = _ole2_kind(data)
-        unlock = ("open it in Excel or WPS with its password, clear the password (文件 → 信息 → 保护工作簿 → "
-                  "用密码进行加密) and save it as Excel 工作簿 (.xlsx)")
-        raise ProtectedWorkbookError(
-            f"not an .xlsx workbook: password-protected or legacy .xls ({kind})",
-            file=path,
-            found="an OLE2/CFB container (starts with D0 CF 11 E0)",
-            expected="an unencrypted .xlsx (a zip archive)",
-            fix=_SAVE_AS if "legacy" in kind else unlock if "password" in kind else f"{unlock}; if it is an .xls, "
-            f"{_SAVE_AS}",
-        )
-    if not data.startswith(ZIP_MAGIC):
-        raise NotAWorkbookError(
-            "the file is not an .xlsx workbook (an .xlsx is a zip archive; this one is not)",
-            file=path,
-            found=_looks_like(data),
-            expected="bytes starting with PK (zip)",
-            fix="if it is a CSV, a web page or an old .xls renamed to .xlsx, " + _SAVE_AS,
-        )
-    return data
-
-
-def _ole2_kind(data: bytes) -> str:
-    """Which OLE2 container: the stream names sit in its directory, in UTF-16."""
-    if "EncryptedPackage".encode("utf-16-le") in data:
-        return "this one is an encrypted, password-protected workbook"
-    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
-        return "this one is a legacy Excel 97–2003 .xls"
-    return "an OLE2 compound file"
-
-
-def _looks_like(data: bytes) -> str:
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"%pdf"):
-        return "a PDF document"
-    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")):
-        return "a web page (HTML) renamed .xlsx"
-    if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:4096]:
-        return "an XML Spreadsheet 2003 file renamed .xlsx"
-    if head.startswith(b"<"):
-        return "an XML or HTML text file renamed .xlsx"
-    try:
-        text = data[:200].decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = data[:200].decode("gb18030")
-        except UnicodeDecodeError:
-            return repr(data[:8])
-    first = text.splitlines()[0] if text.strip() else text
-    kind = "CSV" if ("," in first or "\t" in first) else "plain"
-    return f"{kind} text starting {first[:40]!r}"
 
 
 def unreadable(path: Path, reason: object) -> NotAWorkbookError:
@@ -305,7 +226,7 @@ def check_package(path: str | Path, wanted: Callable[[str], bool] = lambda name:
                     file=path, found=info.filename, expected="XML parts without <!DOCTYPE or <!ENTITY",
                     fix="do not open this file in other programs either; ask for the workbook again",
                 )
-            parts[info.filename] = part
+            parts[part_key(info.filename)] = part
     try:
         info = _scan_workbook(path, parts, wanted)
     except (ValueError, KeyError, IndexError, OverflowError) as exc:  # malformed numbers or references in the XML
@@ -324,16 +245,16 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     total = 0
     seen: set[str] = set()
     for info in infos:
-        if info.filename in seen:
+        if part_key(info.filename) in seen:  # calamine finds parts case-insensitively: Sheet1.xml is sheet1.xml
             raise UnsafeWorkbookError(
                 f"the archive lists {info.filename} twice", file=path, found=info.filename,
                 expected="each part once", fix="do not open this file; ask for the workbook again",
             )
-        seen.add(info.filename)
+        seen.add(part_key(info.filename))
         if info.flag_bits & 0x1:
             raise ProtectedWorkbookError(
                 f"entry {info.filename} is encrypted (a zip password)", file=path, found=info.filename,
-                expected="an unencrypted .xlsx", fix="remove the password and " + _SAVE_AS,
+                expected="an unencrypted .xlsx", fix="remove the password and " + SAVE_AS,
             )
         size = info.file_size
         total += size
@@ -351,13 +272,13 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo]) -> None:
                 f"the archive would inflate to more than {MAX_TOTAL_BYTES:,} bytes", file=path, found=total,
                 expected=f"at most {MAX_TOTAL_BYTES:,} bytes in all", fix="do not open this file; ask for it again",
             )
-    names = {n.lower() for n in seen}
+    names = seen
     if "xl/vbaproject.bin" in names or any(n.endswith("vbaproject.bin") for n in names):
         raise MacroWorkbookError(
             "the workbook contains VBA macros (xl/vbaProject.bin): a macro-enabled workbook renamed .xlsx",
             file=path, found="xl/vbaProject.bin",
             expected="a plain .xlsx without macros (macros are never run here, and Excel refuses such a file)",
-            fix=_SAVE_AS + " (this drops the macros)",
+            fix=SAVE_AS + " (this drops the macros)",
         )
 
 
@@ -369,13 +290,17 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo]) -> None:
 
 _RELATIONSHIP: Final = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*?)/?>")
 _SHEET: Final = re.compile(rb"<(?:\w+:)?sheet\b([^>]*?)/?>")
-_NUMFMT: Final = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*?)/?>")
-_CELLXFS: Final = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?cellXfs>)", re.S)
-_XF: Final = re.compile(rb"<(?:\w+:)?xf\b([^>]*?)/?>")
+_SHARED_STRING: Final = re.compile(rb"<(?:\w+:)?si[\s/>]")
+
+
+def part_key(name: str) -> str:
+    """How calamine finds a part: case-insensitive, backslashes as slashes, no leading slash."""
+    return name.replace("\\", "/").lstrip("/").casefold()
 
 
 def _resolve(base: str, target: str) -> str:
     """A relationship target relative to the part ``base`` (``xl/workbook.xml``) → a zip entry name."""
+    target = target.replace("\\", "/")
     if target.startswith("/"):
         return target.lstrip("/")
     folder = base.rpartition("/")[0]
@@ -394,175 +319,100 @@ def _rels(parts: dict[str, bytes], part: str) -> dict[str, tuple[str, str]]:
     folder, _, name = part.rpartition("/")
     rels_name = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
     out: dict[str, tuple[str, str]] = {}
-    for match in _RELATIONSHIP.finditer(parts.get(rels_name, b"")):
-        attrs = _attrs(match.group(1))
-        rel_id, target = _text(attrs.get(b"Id")), _text(attrs.get(b"Target"))
-        if rel_id and target and attrs.get(b"TargetMode") != b"External":
-            out[rel_id] = (_text(attrs.get(b"Type")) or "", _resolve(part, target))
+    for match in _RELATIONSHIP.finditer(parts.get(part_key(rels_name), b"")):
+        attrs = xml_attrs(match.group(1))
+        rel_id, target = xml_text(attrs.get(b"Id")), xml_text(attrs.get(b"Target"))
+        if rel_id and target:
+            external = (xml_text(attrs.get(b"TargetMode")) or "").lower() == "external"
+            out[rel_id] = (xml_text(attrs.get(b"Type")) or "", target if external else _resolve(part, target))
     return out
 
 
 def _scan_workbook(path: Path, parts: dict[str, bytes], wanted: Callable[[str], bool]) -> PackageInfo:
+    """``parts`` is keyed by :func:`part_key`, so a target is found however its case or slashes are written."""
     main = next((target for kind, target in _rels(parts, "").values() if kind.endswith("/officeDocument")),
                 "xl/workbook.xml")
-    if main not in parts:
+    if part_key(main) not in parts:
         raise unreadable(path, f"the workbook part {main} is missing")
     rels = _rels(parts, main)
     states: dict[str, str] = {}
     targets: dict[str, str] = {}
-    for match in _SHEET.finditer(parts[main]):
-        attrs = _attrs(match.group(1))
-        name = _text(attrs.get(b"name")) or ""
-        states[name] = _text(attrs.get(b"state")) or "visible"
-        rel = rels.get(_text(attrs.get(b"id")) or "")
+    for match in _SHEET.finditer(parts[part_key(main)]):
+        attrs = xml_attrs(match.group(1))
+        name = xml_text(attrs.get(b"name")) or ""
+        states[name] = xml_text(attrs.get(b"state")) or "visible"
+        rel = rels.get(xml_text(attrs.get(b"id")) or "")
         if rel:
             targets[name] = rel[1]
+        elif wanted(name):
+            raise NotAWorkbookError(
+                f"sheet「{name}」has no part in the package (its relationship is missing)", file=path, sheet=name,
+                expected="every sheet's part inside the .xlsx",
+                fix="the file was assembled by a program or damaged: open it in Excel and save it again as .xlsx",
+            )
     styles = next((target for kind, target in rels.values() if kind.endswith("/styles")), None)
-    percent = _percent_styles(parts[styles]) if styles in parts else set()
+    shown = format_styles(parts[part_key(styles)]) if styles and part_key(styles) in parts else {}
+    worksheets = {key for key, xml in parts.items() if b"sheetData" in xml}
+    for name, target in targets.items():
+        key = part_key(target)
+        if key in parts:
+            worksheets.add(key)
+        elif wanted(name):
+            raise NotAWorkbookError(
+                f"the part {target} that holds sheet「{name}」is missing from the package", file=path, sheet=name,
+                found=target, expected="every sheet's part inside the .xlsx",
+                fix="the file was assembled by a program or damaged: open it in Excel and save it again as .xlsx",
+            )
+    sheet_of = {part_key(target): name for name, target in targets.items()}
+    for key in sorted(worksheets):
+        _check_cells(path, sheet_of.get(key), key, parts[key])
+    for key in (k for k in parts if k.endswith("sharedstrings.xml")):
+        _check_cells(path, None, key, parts[key], extent=False)
     scans = {}
-    for name, part in targets.items():
-        if wanted(name) and part in parts:
-            scans[name] = scan_sheet(name, part, parts[part], states[name], percent)
-    return PackageInfo(path, states, scans)
+    for name, target in targets.items():
+        key = part_key(target)
+        if wanted(name) and key in parts:
+            scans[name] = scan_sheet(name, target, parts[key], states[name], shown)
+    strings = next((target for kind, target in rels.values() if kind.endswith("/sharedStrings")), None)
+    count = len(_SHARED_STRING.findall(parts.get(part_key(strings), b""))) if strings else 0
+    return PackageInfo(path, states, scans, sheet_parts={n: part_key(t) for n, t in targets.items()},
+                       parts=parts, shared_strings=count)
 
 
-_BUILTIN_PERCENT: Final = {9, 10}
-
-
-def _percent_styles(styles: bytes) -> set[int]:
-    """Indices of cellXfs whose number format shows a percentage (0%, 0.00%, or a custom format with %)."""
-    custom: set[int] = set()
-    if b"%" in styles:
-        for match in _NUMFMT.finditer(styles):
-            attrs = _attrs(match.group(1))
-            code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", _text(attrs.get(b"formatCode")) or "")
-            if "%" in code:
-                custom.add(int(attrs.get(b"numFmtId") or -1))
-    xfs = _CELLXFS.search(styles)
-    if xfs is None or xfs.group(1) is None:
-        return set()
-    formats = [int(_attrs(m.group(1)).get(b"numFmtId") or 0) for m in _XF.finditer(xfs.group(1))]
-    return {i for i, fmt in enumerate(formats) if fmt in _BUILTIN_PERCENT or fmt in custom}
-
-
-# ---- worksheet XML ------------------------------------------------------------------------------
-
-
-def column_index(letters: str) -> int:
-    """'A' → 0, 'AA' → 26."""
-    index = 0
-    for char in letters:
-        index = index * 26 + ord(char) - 64
-    return index - 1
-
-
-def column_letters(index: int) -> str:
-    """0 → 'A', 26 → 'AA'."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _attrs(raw: bytes) -> dict[bytes, bytes]:
-    return {m.group(1).rpartition(b":")[2]: (m.group(2) if m.group(2) is not None else m.group(3))
-            for m in _ATTR.finditer(raw)}
-
-
-_XML_ENTITY: Final = re.compile(r"&(?:#(\d+)|#x([0-9a-fA-F]+)|(lt|gt|quot|apos|amp));")
-_NAMED: Final = {"lt": "<", "gt": ">", "quot": '"', "apos": "'", "amp": "&"}
-
-
-def _unescape(match: re.Match[str]) -> str:
-    decimal, hexadecimal, name = match.groups()
-    if name:
-        return _NAMED[name]
-    code = int(decimal) if decimal else int(hexadecimal, 16)
-    return chr(code) if code <= 0x10FFFF else match.group(0)
-
-
-def _text(raw: bytes | None) -> str | None:
-    """An attribute value or element text, XML references resolved (&amp; and &#22522; alike)."""
-    if raw is None:
-        return None
-    text = raw.decode("utf-8", "replace")
-    return _XML_ENTITY.sub(_unescape, text) if "&" in text else text
-
-
-def scan_sheet(name: str, part: str, xml: bytes, state: str = "visible", percent: set[int] | None = None) -> SheetScan:
-    """Formula and error cells, hidden rows/columns, merges and percent-formatted cells of one worksheet."""
-    scan = SheetScan(name, part, state)
-    if b"mergeCell" in xml:
-        for match in _MERGE.finditer(xml):
-            ref = match.group(1).decode()
-            first, _, last = ref.partition(":")
-            first_col, first_row = _split_ref(first)
-            last_col, last_row = _split_ref(last or first)
-            scan.merged.append((first_row, first_col, last_row, last_col))
-    if b"hidden" in xml:
-        for match in _COL_ELEMENT.finditer(xml):
-            attrs = _attrs(match.group(1))
-            if attrs.get(b"hidden") in _TRUE:
-                low, high = int(attrs.get(b"min", b"1")), int(attrs.get(b"max", b"1"))
-                scan.hidden_columns.update(range(low - 1, min(high, 16384)))
-    percent = percent or set()
-    formulas = (b"<f" in xml or b":f" in xml) and _FORMULA_OPEN.search(xml) is not None
-    if formulas or b't="e"' in xml or b"t='e'" in xml or b"hidden" in xml or percent:
-        _scan_cells(scan, xml, percent)
-    return scan
-
-
-def _split_ref(ref: str) -> tuple[int, int]:
-    match = _REF.match(ref)
-    if not match:
-        return 0, 0
-    return column_index(match.group(1)), int(match.group(2))
-
-
-def _scan_cells(scan: SheetScan, xml: bytes, percent: set[int]) -> None:
-    """Walk rows and cells in order (the r attribute is optional in OOXML: positions are implied)."""
-    row = 0
-    col = -1
-    pos = 0
-    while True:
-        match = _TOKEN.search(xml, pos)
-        if match is None:
-            return
-        pos = match.end()
-        kind = match.group(1)
-        if kind is None:  # </row>
-            continue
-        attrs = _attrs(match.group(2))
-        if kind == b"row":
-            row = int(attrs[b"r"]) if b"r" in attrs else row + 1
-            col = -1
-            if attrs.get(b"hidden") in _TRUE:
-                scan.hidden_rows.add(row)
-            continue
-        ref = attrs.get(b"r")
-        if ref is not None:
-            col, cell_row = _split_ref(ref.decode())
-            row = cell_row or row
-        else:
-            col += 1
-        body = b""
-        if not match.group(3):  # not self-closing: the body runs to </c>
-            end = _CELL_END.search(xml, pos)
-            if end is None:
-                return
-            body = xml[pos:end.start()]
-            pos = end.end()
-        if percent and attrs.get(b"s") is not None and int(attrs[b"s"]) in percent:
-            scan.percent_cells.add((row, col))
-        is_error = attrs.get(b"t") == b"e"
-        f_match = _F_ELEMENT.search(body) if b"f" in body else None
-        if f_match is None and not is_error:
-            continue
-        v_match = _V_ELEMENT.search(body)
-        cached = _text(v_match.group(1)) if v_match else None
-        if cached == "" and attrs.get(b"t") not in (b"str", b"inlineStr"):
-            cached = None  # <v></v> on a number cell: openpyxl's way of writing a formula it never calculated
-        formula = _text(f_match.group(1)) if f_match else None
-        scan.formulas.append(FormulaCell(f"{column_letters(col)}{row}", row, col, formula, cached, is_error))
+def _check_cells(path: Path, sheet: str | None, part: str, xml: bytes, extent: bool = True) -> None:
+    """What every reader of the sheet relies on: UTF-8 text that the scan can read, no CDATA (calamine reads
+    <v><![CDATA[1415.43]]></v> as a blank), one value per address, and a used range a reader can allocate."""
+    place = f"sheet「{sheet}」" if sheet else f"the part {part}"
+    problem = None
+    if xml[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in xml[:200]:
+        problem = "is written in UTF-16; Excel and WPS write UTF-8, and this check reads UTF-8 only"
+    elif b"<![CDATA[" in xml:
+        problem = "holds a CDATA section, which spreadsheet readers read as a blank"
+    if problem:
+        raise NotAWorkbookError(
+            f"{place} {problem}", file=path, sheet=sheet, found=part, expected="a worksheet as Excel writes it",
+            fix="the file was written by a program, not by Excel: open it in Excel or WPS and save it again as .xlsx",
+        )
+    if not extent:
+        return
+    refs = cell_refs(xml)
+    twice = sheet_repeats(refs)
+    if twice is not None:
+        raise NotAWorkbookError(
+            f"{place} stores two values at {twice}: readers differ in which they take, and Excel repairs the file",
+            file=path, sheet=sheet, found=twice, expected="one value per cell",
+            fix="open the file in Excel or WPS, check the cell, and save it again as .xlsx",
+        )
+    extent = sheet_extent(xml, refs)
+    if extent.cells <= MAX_CELLS and extent.rows <= EXCEL_ROWS and extent.columns <= EXCEL_COLUMNS:
+        return
+    where = extent.row_at if extent.rows > EXCEL_ROWS or extent.rows >= extent.columns * 100 else extent.column_at
+    raise UnsafeWorkbookError(
+        f"{'sheet「' + sheet + '」' if sheet else 'the part ' + part} reaches {where}: read from A1 that is "
+        f"{extent.rows:,} rows × {extent.columns:,} columns = {extent.cells:,} cells (a stray cell or merge far "
+        "from the table makes a reader allocate them all)",
+        file=path, sheet=sheet, found=where, expected=f"a used range of at most {MAX_CELLS:,} cells inside Excel's "
+        f"{EXCEL_ROWS:,} rows × {EXCEL_COLUMNS:,} columns",
+        fix=f"select the rows and columns beyond the table in Excel, delete them (删除, not just clear) and save; "
+        f"the cell or range reaching furthest is {where}",
+    )

@@ -22,6 +22,10 @@ from perfeval_utils.check.rules.units import (
     parse_unit,
 )
 
+#: Digits of a number literal in a rule: more than any printed figure (Excel shows 15 significant
+#: digits); beyond it a literal is a typing accident or an attack on int conversion.
+MAX_NUMBER_DIGITS = 30
+
 # ---- the syntax tree -------------------------------------------------------------------
 
 
@@ -157,6 +161,9 @@ class _Lexer:
             self.s[end] in _DIGITS or (self.s[end] in ",." and end + 1 < self.n and self.s[end + 1] in _DIGITS)
         ):
             raise self.error("malformed number (thousands separators go every 3 digits: 1,415.43)", start)
+        digits = sum(c in _DIGITS for c in match.group())
+        if digits > MAX_NUMBER_DIGITS:  # Fraction("1" * 5000) is a ValueError (int conversion limit)
+            raise self.error(f"a number of {digits} digits: a figure has at most {MAX_NUMBER_DIGITS}", start)
         value = Fraction(match.group().replace(",", ""))
         unit_start = end
         while unit_start < self.n and self.s[unit_start].isspace():
@@ -211,7 +218,7 @@ class _Lexer:
             digits_end = pos + 1
             while digits_end < self.n and self.s[digits_end].isascii() and self.s[digits_end].isdigit():
                 digits_end += 1
-            if digits_end == pos + 1 or int(self.s[pos + 1 : digits_end]) == 0:
+            if digits_end == pos + 1 or digits_end - pos > 7 or int(self.s[pos + 1 : digits_end]) == 0:
                 raise self.error("expected a part number 1, 2, … after '#'", pos + 1)
             part = int(self.s[pos + 1 : digits_end])
             pos = digits_end

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from perfeval_utils.cells import decimal_from_excel, is_blank, is_number, strip_text
+from perfeval_utils.cells import NumberProblem, excel_number, is_blank, is_number, strip_text
 
 __all__ = ["Grid", "excel_place"]
 
@@ -63,6 +63,8 @@ class Grid:
         self.max_row = max((r for r, _ in cells), default=0)
         self.max_col = max((c for _, c in cells), default=0)
         self.place = place or excel_place(title)
+        #: The file the grid came from, for located errors (set by the reader that opened it).
+        self.file: Any = None
         #: False for a grid read by calamine (.xls/.et): numbers come without their format (a 100 % cell reads 1)
         self.formats_known = True
 
@@ -104,7 +106,7 @@ class Grid:
         if isinstance(value, bool):
             return "TRUE" if value else "FALSE"
         if is_number(value):
-            number = decimal_from_excel(value)
+            number = self.decimal(*key, value)
             number_format = self.formats.get(key, "General")
             if "%" in number_format:
                 shown = (number * 100).quantize(Decimal(1).scaleb(-_decimals(number_format)))
@@ -118,9 +120,20 @@ class Grid:
             return value.isoformat()
         return strip_text(str(value))
 
+    def decimal(self, r: int, c: int, value: Any) -> Decimal:
+        """A stored number as Excel shows it, under the one number rule (cells.excel_number): NaN, infinity or
+        a figure beyond any self-evaluation is a located error, never a frame value."""
+        try:
+            return excel_number(value)[0]
+        except NumberProblem as problem:
+            from perfeval_utils.errors import CellTypeError
+
+            raise CellTypeError(problem.problem, file=self.file, sheet=self.title, row=None, column=self.place(r, c),
+                                found=value, expected=problem.expected, fix=problem.fix) from None
+
     def number_shown(self, r: int, c: int) -> Decimal:
         """A numeric cell as Decimal; a percent-formatted one ×100 at the format's decimals (a rate as printed)."""
-        number = decimal_from_excel(self.values[(r, c)])
+        number = self.decimal(r, c, self.values[(r, c)])
         number_format = self.formats.get((r, c), "")
         if "%" in number_format:
             return (number * 100).quantize(Decimal(1).scaleb(-_decimals(number_format)))

@@ -16,6 +16,7 @@ import pandas as pd
 
 from perfeval_utils import schema
 from perfeval_utils.errors import MissingSheetError, NotAWorkbookError, ProtectedWorkbookError, TotalRowError
+from perfeval_utils.read.filekind import OLE2_MAGIC, ZIP_MAGIC
 from perfeval_utils.read.form.grid import Grid
 from perfeval_utils.read.form.head import amount_unit as read_amount_unit
 from perfeval_utils.read.form.head import meta_scan, require_meta
@@ -28,7 +29,6 @@ from perfeval_utils.read.form.records import (
     kpi_table,
     staff_block,
 )
-from perfeval_utils.read.package import OLE2_MAGIC, ZIP_MAGIC
 from perfeval_utils.report import Report, sheet_frame
 
 __all__ = ["FormResult", "load_form", "open_grids", "read_grid"]
@@ -164,6 +164,7 @@ def load_form(path: str | Path, sheet: str | None = None, *, amount_unit: str | 
 def read_grid(grid: Grid, path: Path, headers: list[Header] | None = None, *, amount_unit: str | None = None,
               department: str | None = None, year: int | None = None) -> FormResult:
     """The form logic on one grid (a sheet, or a document's tables and lines)."""
+    grid.file = path
     headers = find_headers(grid) if headers is None else headers
     if not holds_form(headers):
         raise MissingSheetError(f"{grid.title} holds no self-evaluation form table", file=path, expected=_NO_FORM)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from perfeval_utils import schema
-from perfeval_utils.cells import decimal_from_excel, is_number
+from perfeval_utils.cells import is_number
 from perfeval_utils.read.form.grid import Grid
 from perfeval_utils.read.form.labels import form_category, squash
 from perfeval_utils.read.form.layout import Header
@@ -84,7 +84,7 @@ class FormReader:
                 self.refuse(r, c, f"{what}: a rate stored as {value} without its number format (.xls): "
                                   "1 % or 100 %? not guessed")
                 return None
-            return self.grid.number_shown(r, c) if rate else decimal_from_excel(value)
+            return self.grid.number_shown(r, c) if rate else self.grid.decimal(r, c, value)
         text = squash(str(value))
         if text in PLACEHOLDERS:
             self.take(r, c)
