@@ -421,3 +421,18 @@ def test_head_labels_and_a_footnote(tmp_path: Path) -> None:
         "测试局", "职工 培训 项目", "培训中心", "优")
     assert result.report.meta_sources["项目名称"] == f"{SHEET}!C2"
     assert result.unplaced[["cell", "value"]].values.tolist() == [[f"{SHEET}!A9", rows[8][0]]]
+
+
+@pytest.mark.parametrize("stored", [float("nan"), float("inf"), -float("inf"), 1e300])
+def test_a_form_cell_holding_nan_infinity_or_an_absurd_figure_is_a_located_error(stored: float) -> None:
+    """The one number rule (cells.excel_number) in the form reader too: never a NaN or inf in a frame."""
+    from perfeval_utils.errors import CellTypeError
+    from perfeval_utils.read.form.grid import Grid
+
+    grid = Grid("自评表", {(5, 3): stored})
+    grid.file = "form.xlsx"
+    with pytest.raises(CellTypeError) as caught:
+        grid.decimal(5, 3, stored)
+    assert caught.value.sheet == "自评表"
+    assert caught.value.column == "自评表!C5"
+    assert "form.xlsx" in str(caught.value)
