@@ -14,23 +14,26 @@ SEVERITY_COLOUR = {3: COLOURS["unmet"], 2: COLOURS["over"], 1: COLOURS["budget"]
 LABEL_WIDTH = 22
 
 
-def _short(text: str, width: int = LABEL_WIDTH) -> str:
+def short_label(text: str, width: int = LABEL_WIDTH) -> str:
+    """The label cut to ``width`` characters with …, so long department names do not squeeze the bars."""
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def flags_figure(priority: pd.DataFrame, flags: pd.DataFrame) -> Figure:
-    """Stacked bars per report in priority order: the number of flags of each severity."""
+    """Stacked bars per report in priority order: the number of flags of each severity, and the ranking's keys."""
     fig, ax = plt.subplots()
     ax.set_title(f"复核优先顺序：{len(priority)} 份报告，{len(flags)} 个提示")
-    labels = [_short(f"{int(row.rank)}. {row.year or ''} {row.department or row.file}")
+    labels = [short_label(f"{int(row.rank)}. {row.year or ''} {row.department or row.file}")
               for row in priority.itertuples(index=False)]
     left = [0] * len(priority)
     for severity in (3, 2, 1):
         counts = [int(((flags["file"] == file) & (flags["severity"] == severity)).sum()) for file in priority["file"]]
         ax.barh(labels, counts, left=left, color=SEVERITY_COLOUR[severity], label=f"{SEVERITY_LABEL[severity]}")
         left = [a + b for a, b in zip(left, counts, strict=True)]
-    for y, (total, score) in enumerate(zip(left, priority["weighted_severity"], strict=True)):
-        ax.annotate(f"{total} 个，加权 {score}", (total, y), xytext=(4, 0), textcoords="offset points", va="center")
+    keys = zip(left, priority["gravest_label"], priority["families"], strict=True)
+    for y, (total, gravest, families) in enumerate(keys):
+        text = f"{total} 个，最重「{gravest}」，{families} 类" if total else "无提示"
+        ax.annotate(text, (total, y), xytext=(4, 0), textcoords="offset points", va="center")
     ax.invert_yaxis()
     ax.set_xlim(0, max([*left, 1]) * 1.3)
     ax.set_xlabel("提示数（个）；提示是复核的理由，不是结论")
