@@ -212,7 +212,13 @@ def _column_letter(index: int) -> str:
 
 
 class _Loader:
-    """One load: the file, its package scan, the calamine workbook and the warnings recorded so far."""
+    """One load: the file, its package scan, the calamine workbook and the warnings recorded so far.
+
+    ``SHEETS`` are the sheets of the format read; another format (the review workbook,
+    :mod:`perfeval_utils.read.review`) subclasses with its own.
+    """
+
+    SHEETS: tuple[Sheet, ...] = schema.SHEETS
 
     def __init__(self, path: Path, package: PackageInfo, book: python_calamine.CalamineWorkbook) -> None:
         self.path = path
@@ -227,7 +233,7 @@ class _Loader:
 
     def _resolve_sheet_names(self) -> dict[str, str]:
         """Format sheet title → the workbook's sheet name (blanks around or inside a name are ignored)."""
-        titles = {sheet.title for sheet in schema.SHEETS}
+        titles = {sheet.title for sheet in self.SHEETS}
         names: dict[str, str] = {}
         for name in self.book.sheet_names:
             key = _normalise_header(name)
