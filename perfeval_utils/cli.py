@@ -237,5 +237,28 @@ def extract(text: Path, path: Path) -> None:
         click.echo(f"待确认 open question: {question}")
 
 
+@main.command("export")
+@click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_FOLDER...")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/export"),
+              show_default=True, help="输出目录 / output folder.")
+@click.option("--format", "formats", type=click.Choice(["performance", "fiscal"]), multiple=True,
+              help="绩效模块字段（performance）或财政数据包（fiscal）；默认两者 / default both.")
+def export_command(paths: tuple[str, ...], out: Path, formats: tuple[str, ...]) -> None:
+    """导出绩效指标与得分（一体化绩效模块字段）和预算行（Fiscal Data Package）/ export for finance systems.
+
+    A folder gives every workbook in it except examples/ (示例数据); see docs/export.md.
+    """
+    from perfeval_utils.check.review import round_paths
+    from perfeval_utils.present.export import export_all
+    from perfeval_utils.read.many import load_reports
+
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise click.BadParameter(f"not found: {', '.join(missing)}", param_hint="FILE_OR_FOLDER")
+    reports = load_reports(round_paths([Path(p) for p in paths]), progress=False)
+    for path in export_all(reports, out, formats or ("performance", "fiscal")):
+        click.echo(f"写入 written: {path}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
