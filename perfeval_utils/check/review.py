@@ -379,8 +379,8 @@ def gap_text(gap: ReviewGap) -> str:
     for row in gap.reports.itertuples(index=False):
         if row.difference is None or pd.isna(row.difference):
             stated = "未列" if _missing(row.self_score) else f"{row.self_score} 分"
-            lines.append(f"{row.file}：自评 {stated}，复核 {row.rechecked if row.rechecked is not None else '未复核'}"
-                         "，差额无从计算")
+            rechecked = "未复核" if row.rechecked is None else f"{row.rechecked} 分"
+            lines.append(f"{row.file}：自评 {stated}，复核 {rechecked}，差额无从计算")
             continue
         lines.append(f"{row.file}：自评 {row.self_score} 分，复核 {row.rechecked} 分（{row.basis}），"
                      f"差 {row.difference:+} 分；变动指标 {row.moved} 个")

@@ -22,10 +22,11 @@ def review_gap_figure(gap: pd.DataFrame) -> Figure:
     ax.axvline(0, color=COLOURS["reference_line"], linewidth=1.2)
     for y, row in enumerate(rows.itertuples(index=False)):
         text = f"{row.difference:+} 分（自评 {row.self_score} → 复核 {row.rechecked}）"
-        ax.annotate(text, (values[y], y), xytext=(6 if values[y] >= 0 else -6, 0), textcoords="offset points",
-                    va="center", ha="left" if values[y] >= 0 else "right")
+        # right of the bar or of zero, whichever is further right: never over the report's name
+        ax.annotate(text, (max(values[y], 0.0), y), xytext=(6, 0), textcoords="offset points", va="center",
+                    ha="left")
     reach = max([abs(v) for v in values] + [1.0])
-    ax.set_xlim(-reach * 2.6, reach * 2.6)
+    ax.set_xlim(-reach * 1.2, reach * 3.2)
     ax.invert_yaxis()
     ax.grid(axis="x", color="#DDDDDD")
     ax.set_xlabel("复核得分 − 自评得分（分）；小于 0 表示自评偏高")
