@@ -233,3 +233,16 @@ def test_docs_review_lists_every_rule_with_its_severity_and_family() -> None:
     for key, rule in RULES.items():
         label = {3: "高", 2: "中", 1: "低"}[rule.severity]
         assert f"| `{key}` | {rule.name} | {rule.severity} {label} | {rule.family} | {rule.why} |" in doc, key
+
+
+def test_a_flag_added_by_another_module_without_a_rule_is_its_own_family(tmp_path: Path) -> None:
+    """Another stage (e.g. monitoring) may add rows to red_flags; ranking must not need them registered."""
+    import perfeval_utils.check.flags as flags_module
+
+    report = load_report(ROOT / "data" / "reference" / "yiyang-zonggonghui-2022.xlsx")
+    extra = pd.DataFrame([(report.department, report.year, "midyear_gap", 3, "年中执行仅 10%", "", report.path.name)],
+                         columns=flags_module.COLUMNS)
+    found = pd.concat([red_flags(report), extra], ignore_index=True)
+    table = review_priority([report], flags=found)
+    assert table.loc[0, "gravest"] == 3 and table.loc[0, "families"] == 1
+    assert "（midyear_gap）" in table.loc[0, "why"]

@@ -92,6 +92,11 @@ RULES: dict[str, Rule] = {
 }
 
 
+def rule_of(flag: str) -> Rule:
+    """The rule of a flag; a flag another module adds without registering in :data:`RULES` is its own family."""
+    return RULES.get(flag) or Rule(flag, 1, flag, "")
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """Every threshold a flag uses, in percent (``rate_points`` in percentage points)."""
@@ -276,7 +281,7 @@ def red_flags(reports: object, thresholds: Thresholds = DEFAULT, *, cross: bool 
     frame = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else \
         pd.DataFrame(columns=COLUMNS)
     frame["severity_label"] = frame["severity"].map(SEVERITY_LABEL)
-    frame["family"] = frame["flag"].map(lambda f: RULES[f].family)
+    frame["family"] = frame["flag"].map(lambda f: rule_of(f).family)
     return frame
 
 
@@ -325,7 +330,7 @@ def review_priority(reports: object, thresholds: Thresholds = DEFAULT, *, cross:
             "gravest": gravest,
             "gravest_label": SEVERITY_LABEL.get(gravest, "无"),
             "gravest_flag": own.iloc[0]["flag"] if len(own) else None,
-            "families": int(own["flag"].map(lambda f: RULES[f].family).nunique()) if len(own) else 0,
+            "families": int(own["flag"].map(lambda f: rule_of(f).family).nunique()) if len(own) else 0,
             "budget": budget_at_stake(report) if report else None,
             "flags": len(own),
             "high": int((own["severity"] == 3).sum()),
@@ -352,7 +357,7 @@ def _why(table: pd.DataFrame, at: int) -> str:
         head = f"第 {row['rank']} 位：没有任何提示（{_money(row['budget'])}）"
     else:
         head = (f"第 {row['rank']} 位：最严重的提示为「{row['gravest_label']}」"
-                f"（{RULES[row['gravest_flag']].name}），{row['families']} 类独立证据，{_money(row['budget'])}")
+                f"（{rule_of(row['gravest_flag']).name}），{row['families']} 类独立证据，{_money(row['budget'])}")
     if at + 1 >= len(table):
         return head + "。"
     below = table.iloc[at + 1]

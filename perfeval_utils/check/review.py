@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from perfeval_utils.cells import match_key
-from perfeval_utils.check.flags import DEFAULT, RULES, Thresholds, red_flags, review_priority
+from perfeval_utils.check.flags import DEFAULT, Thresholds, red_flags, review_priority, rule_of
 from perfeval_utils.errors import PerfevalError, UnknownValueError
 from perfeval_utils.read.many import ReportSet, UnknownDepartmentError, load_reports
 from perfeval_utils.read.review import INDICATORS, REPORTS, Review
@@ -206,7 +206,7 @@ def _sample_why(row: dict[str, Any]) -> str:
     if basis == BASES[0]:
         return "必选：按要求指定复核"
     if basis == BASES[1]:
-        return f"必选：有高严重度提示（{RULES[row['gravest_flag']].name}），复核优先顺序第 {row['rank']} 位"
+        return f"必选：有高严重度提示（{rule_of(row['gravest_flag']).name}），复核优先顺序第 {row['rank']} 位"
     share = Decimal(row["probability"].numerator) / Decimal(row["probability"].denominator)
     text = (f"入选概率 {share.quantize(PROBABILITY_PLACES)}（权重 {row['weight']} = 1 + 提示加权 {row['weight'] - 1}；"
             f"「{row['stratum']}」层 {row['pool']} 份中抽 {row['places']} 份）")
