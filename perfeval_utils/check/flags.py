@@ -380,7 +380,7 @@ def evidence_text(priority: pd.DataFrame, flags: pd.DataFrame, top: int = 3) -> 
     lines = []
     for row in priority.head(top).itertuples(index=False):
         own = flags[flags["file"] == row.file].sort_values("severity", ascending=False, kind="stable")
-        lines.append(f"{row.rank}. {row.department or row.file} {row.year or ''}（{row.file}）：{row.why}")
+        lines.append(f"{row.file}：{row.why}")  # the file, not the 部门: the table above names the body
         if own.empty:
             lines.append("   无提示")
         for flag in own.itertuples(index=False):
