@@ -14,7 +14,8 @@
    (``numpy.random.default_rng(seed).permutation``) and one uniform start ``u`` in [0, 1) is
    drawn; report *i* is selected when an integer ``k`` has ``u + k`` in its slice of the
    cumulative πs (systematic sampling with probability proportional to size). Exactly ``mₕ``
-   reports are selected and each with probability ``πᵢ``; the same seed gives the same sample.
+   reports are selected and each with probability ``πᵢ``. Strata are drawn one after another, in
+   the order of their names, from the one generator: the same seed gives the same sample.
 
 :func:`review_gap` compares the re-checked scores of a review workbook
 (:func:`perfeval_utils.read.review.load_review`) with the self-scores.
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -67,12 +68,12 @@ def round_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def load_round(data_dir: str | Path, *, on_error: str = "collect") -> ReportSet:
+def load_round(data_dir: str | Path, *, on_error: Literal["raise", "collect"] = "collect") -> ReportSet:
     """Every v1 workbook under ``data_dir`` except ``examples/`` (示例数据, and review workbooks), as a set.
 
     Workbooks that do not load are collected in ``errors`` (they become 无法读取 flags), not raised.
     """
-    return load_reports(round_paths(data_dir), on_error=on_error, progress=False)  # type: ignore[arg-type]
+    return load_reports(round_paths(data_dir), on_error=on_error, progress=False)
 
 
 
