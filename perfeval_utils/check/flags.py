@@ -318,24 +318,31 @@ def review_priority(reports: object, thresholds: Thresholds = DEFAULT, *, cross:
     loaded, _ = _reports_of(reports)
     flags = red_flags(reports, thresholds, cross=cross) if flags is None else flags
     files = {report.path.name: report for report in loaded}
+    by_file: dict[str, list[tuple[str, int]]] = {}
+    for file, flag, severity in zip(flags["file"], flags["flag"], flags["severity"], strict=True):
+        by_file.setdefault(file, []).append((flag, int(severity)))
     rows = []
-    for file in [*files, *[f for f in flags["file"].unique() if f not in files]]:
-        own = flags[flags["file"] == file].sort_values("severity", ascending=False, kind="stable")
+    for file in [*files, *[f for f in by_file if f not in files]]:
+        own = sorted(by_file.get(file, []), key=lambda pair: -pair[1])  # stable: gravest first, as listed
+        highest: dict[str, int] = {}
+        for flag, severity in own:
+            highest[flag] = max(severity, highest.get(flag, 0))
         report = files.get(file)
-        gravest = int(own["severity"].max()) if len(own) else 0
+        gravest = own[0][1] if own else 0
         rows.append({
             "department": report.department if report else None,
             "year": report.year if report else None,
             "file": file,
             "gravest": gravest,
             "gravest_label": SEVERITY_LABEL.get(gravest, "无"),
-            "gravest_flag": own.iloc[0]["flag"] if len(own) else None,
-            "families": int(own["flag"].map(lambda f: rule_of(f).family).nunique()) if len(own) else 0,
+            "gravest_flag": own[0][0] if own else None,
+            "families": len({rule_of(flag).family for flag in highest}),
             "budget": budget_at_stake(report) if report else None,
             "flags": len(own),
-            "high": int((own["severity"] == 3).sum()),
-            "weighted_severity": int(own.groupby("flag")["severity"].max().sum()) if len(own) else 0,
-            "kinds": "、".join(dict.fromkeys(own["flag"])),
+            "high": sum(1 for _, severity in own if severity == 3),
+            # each kind of flag counts once, at its highest severity: ten failed sums are one pattern
+            "weighted_severity": sum(highest.values()),
+            "kinds": "、".join(highest),
         })
     table = pd.DataFrame(rows, columns=PRIORITY_COLUMNS[1:-1])
     table["_money"] = [-1.0 if b is None else float(b) for b in table["budget"]]
