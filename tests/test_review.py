@@ -313,3 +313,21 @@ def test_the_texts_the_notebook_prints(pile, tmp_path: Path) -> None:
     reports = report_set(tmp_path / "x")
     gap = review_gap(reports, _review(reports, {"甲": Decimal("92.39")}))
     assert gap_text(gap) == "甲-2022.xlsx：自评 98.39 分，复核 92.39 分（复核总分），差 -6.00 分；变动指标 0 个"
+
+
+def test_the_gap_chart_saves_the_same_bytes_twice(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from perfeval_utils.present.charts import house_style, save_figure
+    from perfeval_utils.present.charts.review_chart import review_gap_figure
+
+    workbook(tmp_path, "甲", 2022)
+    reports = report_set(tmp_path)
+    gap = review_gap(reports, _review(reports, {"甲": Decimal("92.39")}))
+    saved = []
+    for run in ("a", "b"):
+        with house_style():
+            fig = review_gap_figure(gap.reports)
+            saved.append([p.read_bytes() for p in save_figure(fig, tmp_path / run / "gap")])
+            plt.close(fig)
+    assert saved[0] == saved[1] and saved[0][0][:8] == b"\x89PNG\r\n\x1a\n"
