@@ -331,3 +331,22 @@ def test_the_gap_chart_saves_the_same_bytes_twice(tmp_path: Path) -> None:
             saved.append([p.read_bytes() for p in save_figure(fig, tmp_path / run / "gap")])
             plt.close(fig)
     assert saved[0] == saved[1] and saved[0][0][:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_before_any_review_the_round_has_an_empty_gap_that_says_so(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from perfeval_utils.check.review import round_gap
+    from perfeval_utils.present.charts import house_style
+    from perfeval_utils.present.charts.review_chart import review_gap_figure
+
+    workbook(tmp_path, "甲", 2022)
+    gap = round_gap(report_set(tmp_path), None)
+    assert gap.reports.empty and gap_text(gap).startswith("尚无复核结果")
+    assert dict(zip(gap.distribution["指标"], gap.distribution["值"], strict=True))["复核报告数"] == 0
+    with house_style(), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = review_gap_figure(gap.reports)
+        fig.canvas.draw()
+        assert fig.axes[0].texts[0].get_text() == "尚无可比较的复核结果"
+        plt.close(fig)

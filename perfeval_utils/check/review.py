@@ -331,6 +331,16 @@ def review_gap(report_set: ReportSet, reviews: Review | Iterable[Review]) -> Rev
     return ReviewGap(table, moved, _distribution(table))
 
 
+def round_gap(report_set: ReportSet, review_path: str | Path | None) -> ReviewGap:
+    """review_gap of the review workbook at ``review_path``; with None (no review yet) an empty gap."""
+    if review_path is None:
+        table = pd.DataFrame(columns=GAP_COLUMNS)
+        return ReviewGap(table, pd.DataFrame(columns=MOVED_COLUMNS), _distribution(table))
+    from perfeval_utils.read.review import load_review
+
+    return review_gap(report_set, load_review(review_path))
+
+
 def _moved_text(row: Any) -> str:
     if row.change is not None:
         return f"指标{row.indicator_id} 得分 {row.score}→{row.review_score}"
@@ -376,6 +386,8 @@ def sample_text(sample: pd.DataFrame) -> str:
 
 def gap_text(gap: ReviewGap) -> str:
     """Each reviewed report's self-score, re-checked score and difference, then the indicators that moved."""
+    if gap.reports.empty:
+        return "尚无复核结果：复核工作簿填好后，在参数中给出 review_path"
     lines = []
     for row in gap.reports.itertuples(index=False):
         if row.difference is None or pd.isna(row.difference):

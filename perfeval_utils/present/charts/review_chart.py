@@ -18,6 +18,8 @@ def review_gap_figure(gap: pd.DataFrame) -> Figure:
     labels = [short_label(f"{row.year} {row.department}") for row in rows.itertuples(index=False)]
     values = [float(d) for d in rows["difference"]]
     colours = [COLOURS["unmet"] if v < 0 else COLOURS["met"] if v > 0 else COLOURS["reference_line"] for v in values]
+    if rows.empty:
+        ax.text(0.5, 0.5, "尚无可比较的复核结果", transform=ax.transAxes, ha="center", va="center")
     ax.barh(labels, values, color=colours)
     ax.axvline(0, color=COLOURS["reference_line"], linewidth=1.2)
     for y, row in enumerate(rows.itertuples(index=False)):
