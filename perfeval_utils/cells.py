@@ -31,6 +31,18 @@ def is_blank(value: Cell) -> bool:
     return value is None or (isinstance(value, str) and not value.strip(STRIP))
 
 
+def is_missing(value: Any) -> bool:
+    """A frame value that stands for a blank cell: None, NaN or pd.NA (text, even empty, is not missing)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def strip_text(text: str) -> str:
     text = text.strip()
     if text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):

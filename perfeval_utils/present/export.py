@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from perfeval_utils.cells import is_missing
 from perfeval_utils.errors import PerfevalError
 from perfeval_utils.read.many import COMMON_UNIT, ReportSet
 from perfeval_utils.values import parse_value
@@ -41,13 +42,9 @@ OPS: Final = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "=", "~": "约"
 ENCODING: Final = "utf-8-sig"
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (not isinstance(value, str) and pd.isna(value))
-
-
-def _text(value: Any) -> str:
+def _csv_text(value: Any) -> str:
     """A cell of the CSV: blank for a missing value, the exact Decimal text for numbers."""
-    if _blank(value):
+    if is_missing(value):
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")
@@ -78,7 +75,7 @@ def indicator_table(report_set: ReportSet) -> pd.DataFrame:
                          report.meta.get("report_kind"), f"{kpi.category}指标", kpi.subcategory, kpi.name,
                          nature, op, unit, kpi.target_text, kpi.actual_text, kpi.status_text, kpi.weight,
                          kpi.score, kpi.reason, None, kpi.source])
-    return pd.DataFrame([[_text(v) for v in row] for row in rows], columns=INDICATOR_FIELDS)
+    return pd.DataFrame([[_csv_text(v) for v in row] for row in rows], columns=INDICATOR_FIELDS)
 
 
 def score_table(report_set: ReportSet) -> pd.DataFrame:
@@ -91,7 +88,7 @@ def score_table(report_set: ReportSet) -> pd.DataFrame:
                      total["executed"], total["stated_rate"], meta.get("execution_weight"),
                      meta.get("execution_score"), meta.get("self_score"), meta.get("self_grade"),
                      report.meta_sources.get("self_score") or total["source"]])
-    return pd.DataFrame([[_text(v) for v in row] for row in rows], columns=SCORE_FIELDS)
+    return pd.DataFrame([[_csv_text(v) for v in row] for row in rows], columns=SCORE_FIELDS)
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, encoding: str = ENCODING) -> Path:
@@ -129,7 +126,7 @@ def budget_lines(report_set: ReportSet) -> pd.DataFrame:
     frame = report_set.budget
     rows = [[row.year, row.department, row.dimension, row.item, row.budget, row.executed, row.stated_rate,
              row.source] for row in frame.itertuples(index=False)]
-    return pd.DataFrame([[_text(v) for v in row] for row in rows], columns=[f[0] for f in BUDGET_FIELDS])
+    return pd.DataFrame([[_csv_text(v) for v in row] for row in rows], columns=[f[0] for f in BUDGET_FIELDS])
 
 
 def fiscal_descriptor(report_set: ReportSet, name: str = "perfeval-budget-lines") -> dict[str, Any]:

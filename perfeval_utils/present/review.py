@@ -17,6 +17,7 @@ import pandas as pd
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
+from perfeval_utils.cells import is_missing
 from perfeval_utils.present.writer import COMMENT_AUTHOR, add_sheet, new_workbook, save, write_meta, write_rows
 from perfeval_utils.read.many import ReportSet
 from perfeval_utils.read.review import INDICATORS, INFO, REPORTS, REVIEWER_COLUMNS, Review
@@ -91,16 +92,12 @@ def review_from_sample(report_set: ReportSet, sample: pd.DataFrame,
                                                                "actual_text", "weight", "score")}})
     frames = []  # built as the loader builds them (sheet_frame), so a template equals its reloaded self
     for sheet, rows in ((REPORTS, reports), (INDICATORS, indicators)):
-        records = [[_cell(row.get(name)) for name in sheet.names] + [at] for at, row in enumerate(rows, start=2)]
+        records = [[None if is_missing(row.get(name)) else row.get(name) for name in sheet.names] + [at]
+                   for at, row in enumerate(rows, start=2)]
         frames.append(sheet_frame(records, sheet))
     defaults = {"复核批次": None, "抽样种子": str(sample.attrs.get("seed", "")) or None, "复核单位": None,
                 "复核日期": None}
     return Review(Path("复核工作簿.xlsx"), {**defaults, **(info or {})}, *frames)
-
-
-def _cell(value: Any) -> Any:
-    """A frame value as the loader would hold it: NaN and pd.NA are a blank (None)."""
-    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
 def write_review_template(report_set: ReportSet, sample: pd.DataFrame, path: str | Path,
