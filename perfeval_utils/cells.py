@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+from pandas.api.types import is_scalar
 
 #: Excel shows and keeps at most 15 significant digits; a stored float with more is binary noise.
 EXCEL_DIGITS = 15
@@ -24,23 +25,36 @@ PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
 #: Invisible characters that arrive with text copied from web pages, PDFs and Word.
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 BLANKS = re.compile(rf"[\s{INVISIBLE}]+")
-STRIP = " \t\n\r\x0b\x0c\xa0\u3000\u2002\u2003\u2009\u202f" + INVISIBLE
+#: Every character ``str.strip()`` removes (all of Unicode's white space, up to the ideographic space
+#: U+3000) plus the invisible ones, so blank means the same whether a cell holds spaces, a no-break
+#: space, a line separator or a zero-width space.
+STRIP = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + INVISIBLE
 
 
 def is_blank(value: Cell) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip(STRIP))
+    """Not stated: None, pandas' missing markers (float NaN, pd.NA, NaT) or text of blanks only.
 
-
-def is_missing(value: Any) -> bool:
-    """A frame value that stands for a blank cell: None, NaN or pd.NA (text, even empty, is not missing)."""
+    The one blank test of every stage: the loaders use it on raw cells (they refuse NaN and
+    infinities before they ask, so a NaN never passes for a blank cell there), the analyses and
+    charts on frames, where pandas writes a missing value as NaN or pd.NA. A Decimal is never
+    blank, not even Decimal("NaN"): no reader makes one, so one in a frame is a bug to surface.
+    Anything that is not a scalar (a list, a frame) is not blank either.
+    """
     if value is None:
         return True
+    kind = value.__class__
+    if kind is str:  # the loaders' hot path: most cells are text
+        return not value.strip(STRIP)
+    if kind is float:
+        return value != value
+    if kind is int or kind is bool or kind is Decimal:
+        return False
     if isinstance(value, str):
+        return not value.strip(STRIP)
+    if isinstance(value, Decimal):
         return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    # pd.isna of a list-like answers per element: [None] would pass for blank. Only scalars are asked.
+    return is_scalar(value) and bool(pd.isna(value))
 
 
 def strip_text(text: str) -> str:
@@ -48,6 +62,13 @@ def strip_text(text: str) -> str:
     if text and (text[0] in INVISIBLE or text[-1] in INVISIBLE):
         text = text.strip(STRIP)
     return text
+
+
+def text_or_none(value: Any) -> str | None:
+    """The value as trimmed text, or None when it is blank (:func:`is_blank`): labels, reasons, 出处."""
+    if is_blank(value):
+        return None
+    return strip_text(str(value)) or None
 
 
 def plain_decimal(number: Decimal) -> Decimal:

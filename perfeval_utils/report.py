@@ -48,9 +48,12 @@ class LoadWarning:
         return self.message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Report:
     """One department's self-evaluation for one year, as the workbook states it.
+
+    Built with keyword arguments only (``Report(path=..., meta=..., budget=...)``): five frames in
+    a row are too easy to pass in the wrong order.
 
     ``meta`` holds department, year, amount_unit, report_kind, self_score, carryover,
     report_date, source_document (None when not given) plus any other 基本信息 field

@@ -7,6 +7,7 @@ the documentation (docs/workbook-format.md) can be checked against it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -168,6 +169,13 @@ CLAIMS = Sheet(
 #: 部门整体 or a task 编号 and 口径 is one of COUNT_KINDS. See docs/workbook-format.md.
 COUNT_PREFIX = "指标计数"
 COUNT_KINDS = ("合计", "产出", "效益", "满意度", "成本", "已完成", "未完成")
+
+#: 文中数据 事项 that state a change on the prior year: ``较上年:<项目>:增减额`` (an amount) or
+#: ``较上年:<项目>:增减率`` (per cent). See docs/many-workbooks.md.
+CHANGE_PREFIX = "较上年"
+CHANGE_AMOUNT = "增减额"
+CHANGE_RATE = "增减率"
+CHANGE_ITEM = re.compile(rf"^{CHANGE_PREFIX}[:：](?P<item>[^:：]+)[:：](?P<kind>{CHANGE_AMOUNT}|{CHANGE_RATE})$")
 
 # ---- 核对 -------------------------------------------------------------------------------
 

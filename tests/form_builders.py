@@ -20,8 +20,9 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from perfeval_utils.schema import normalise_category
+from tests.conftest import SHARED_REFERENCE
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = SHARED_REFERENCE
 SHEET = "自评表"
 NATIONAL_BUDGET_HEADS = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
 

@@ -18,17 +18,11 @@ from perfeval_utils import load_report
 from perfeval_utils.analyse.budget import execution, matches_at_printed_precision, split
 from perfeval_utils.analyse.indicators import indicators, shortfalls, stated_met, target_flags
 from perfeval_utils.analyse.scoring import Rubric, by_category, grade, score, summary
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
 from .builders import valid_sheets, write_workbook
 
-SEED = Path(__file__).resolve().parents[1] / "data" / "huangpu-zonggonghui-2022.xlsx"
 D = Decimal
-
-
-@pytest.fixture(scope="module")
-def seed() -> Report:
-    return load_report(SEED)
 
 
 def kpi_workbook(tmp_path: Path, rows: list[tuple[str, str, str, str | None]], **extra: object) -> Report:
@@ -47,15 +41,15 @@ def kpi_workbook(tmp_path: Path, rows: list[tuple[str, str, str, str | None]], *
 # ---- execution -----------------------------------------------------------------------
 
 
-def test_seed_execution_rate_matches_the_stated_98_25(seed: Report) -> None:
-    total = execution(seed).iloc[0]
+def test_seed_execution_rate_matches_the_stated_98_25(seed_report: Report) -> None:
+    total = execution(seed_report).iloc[0]
     assert total["rate"] == D("98.2521")
     assert total["stated_rate"] == D("98.25")
     assert bool(total["rate_matches"]) is True
 
 
-def test_lines_without_budget_have_no_rate(seed: Report) -> None:
-    frame = execution(seed)
+def test_lines_without_budget_have_no_rate(seed_report: Report) -> None:
+    frame = execution(seed_report)
     assert frame.loc[1:, "rate"].isna().all()
     assert frame.loc[1:, "rate_matches"].isna().all()
 
@@ -75,8 +69,8 @@ def test_half_up_rounding_at_the_boundary() -> None:
     assert matches_at_printed_precision(D("98.2449"), D("98.25")) is False
 
 
-def test_split_by_nature_uses_executed_when_no_budget(seed: Report) -> None:
-    nature = split(seed, "支出性质").set_index("item")
+def test_split_by_nature_uses_executed_when_no_budget(seed_report: Report) -> None:
+    nature = split(seed_report, "支出性质").set_index("item")
     # 1319.92 ÷ 1390.69 = 94.911…%, 95.51 ÷ 1390.69 = 6.8678…%
     assert nature.loc["基本支出", "share"] == D("94.91")
     assert nature.loc["项目支出", "share"] == D("6.87")
@@ -91,16 +85,16 @@ def test_mismatching_stated_rate_is_reported(tmp_path: Path) -> None:
 # ---- indicators ----------------------------------------------------------------------
 
 
-def test_seed_has_eleven_parts_and_two_unmet(seed: Report) -> None:
-    parts = indicators(seed)
+def test_seed_has_eleven_parts_and_two_unmet(seed_report: Report) -> None:
+    parts = indicators(seed_report)
     assert len(parts) == 11
     assert parts.groupby("indicator_id").size()["8"] == 2
     assert sorted(parts.loc[parts["met"].eq(False), "indicator_id"]) == ["2", "3"]
     assert (parts["met"] == parts["stated_met"]).all()
 
 
-def test_seed_condolence_and_sanatorium_gaps(seed: Report) -> None:
-    parts = indicators(seed).set_index(["indicator_id", "part"])
+def test_seed_condolence_and_sanatorium_gaps(seed_report: Report) -> None:
+    parts = indicators(seed_report).set_index(["indicator_id", "part"])
     condolence = parts.loc[("2", 1)]
     assert (condolence["target"], condolence["actual"], condolence["gap"], condolence["unit"]) == (
         D(232000), D(230500), D(1500), "元")
@@ -114,18 +108,18 @@ def test_seed_condolence_and_sanatorium_gaps(seed: Report) -> None:
     assert parts.loc[("1", 1), "gap"] == 0
 
 
-def test_shortfalls_largest_relative_first_with_reasons(seed: Report) -> None:
-    frame = shortfalls(seed)
+def test_shortfalls_largest_relative_first_with_reasons(seed_report: Report) -> None:
+    frame = shortfalls(seed_report)
     assert list(frame["indicator_id"]) == ["3", "2"]
     assert list(frame["gap"]) == [D(9), D(1500)]
     assert frame.loc[1, "reason"].startswith("通过各种方法均无法联系上劳模李比")
     assert "疫情" in frame.loc[0, "reason"]
 
 
-def test_target_flags_over_130_percent(seed: Report) -> None:
-    flags = target_flags(seed)
+def test_target_flags_over_130_percent(seed_report: Report) -> None:
+    flags = target_flags(seed_report)
     assert list(zip(flags["indicator_id"], flags["part"], strict=True)) == [("7", 1), ("8", 1), ("8", 2)]
-    assert list(target_flags(seed, threshold=500)["indicator_id"]) == ["8", "8"]
+    assert list(target_flags(seed_report, threshold=500)["indicator_id"]) == ["8", "8"]
 
 
 @pytest.mark.parametrize(
@@ -195,8 +189,8 @@ def test_stated_met(text: str | None, expected: bool | None) -> None:
 # ---- score ---------------------------------------------------------------------------
 
 
-def test_seed_score_by_the_default_rubric(seed: Report) -> None:
-    result = score(seed)
+def test_seed_score_by_the_default_rubric(seed_report: Report) -> None:
+    result = score(seed_report)
     # 产出: 50/6 × (1 + 230500/232000 + 37/46 + 3) ; 效益 30 ; 满意度 10 ; 执行率 10 × 1390.69/1415.43
     exact = (Fraction(50, 6) * (4 + Fraction(230500, 232000) + Fraction(37, 46)) + 40
              + 10 * Fraction(139069, 141543))
@@ -227,9 +221,9 @@ def test_workbook_weights_are_used_when_every_indicator_has_one(tmp_path: Path) 
     assert sum(table["weight"]) == 100
 
 
-def test_a_custom_rubric_is_data(seed: Report) -> None:
+def test_a_custom_rubric_is_data(seed_report: Report) -> None:
     rubric = Rubric(category_points={"产出": D(60), "效益": D(20), "满意度": D(10)}, execution_points=D(10))
-    result = score(seed, rubric)
+    result = score(seed_report, rubric)
     # 产出: 60/6 × (4 + 0.993534… + 0.804347…) = 57.9788 ; + 20 + 10 + 9.8252
     assert result.total == D("97.8040")
 
@@ -251,45 +245,45 @@ def test_grade_bands(total: str, expected: str) -> None:
 # ---- the sentences notebooks print ------------------------------------------------------
 
 
-def test_execution_summary_sentence(seed: Report) -> None:
+def test_execution_summary_sentence(seed_report: Report) -> None:
     from perfeval_utils.analyse.budget import execution_summary
 
-    assert execution_summary(seed) == (
+    assert execution_summary(seed_report) == (
         "预算数 1415.43 万元，执行数 1390.69 万元，重算执行率 98.2521%；报告执行率 98.25%，按报告精度一致")
 
 
-def test_dimension_sums_show_the_nature_split_adds_to_the_budget(seed: Report) -> None:
+def test_dimension_sums_show_the_nature_split_adds_to_the_budget(seed_report: Report) -> None:
     from perfeval_utils.analyse.budget import dimension_sums
 
-    sums = dimension_sums(seed).set_index("dimension")
+    sums = dimension_sums(seed_report).set_index("dimension")
     assert sums.loc["支出性质", "executed_sum"] == D("1415.43")  # 1319.92 + 95.51, the budget, not 1390.69
     assert sums.loc["资金来源", "executed_sum"] == D("1390.69")
     assert sums.loc["资金来源", "budget_sum"] is None and sums.loc["资金来源", "budget_blank"] == 4
 
 
-def test_shortfall_sentences_quote_gap_and_reason(seed: Report) -> None:
+def test_shortfall_sentences_quote_gap_and_reason(seed_report: Report) -> None:
     from perfeval_utils.analyse.indicators import shortfall_sentences
 
-    lines = shortfall_sentences(seed).split("\n")
+    lines = shortfall_sentences(seed_report).split("\n")
     assert lines[0].startswith("指标3「劳模疗养参加数量」：预期 46 名，实现 37 名，差 9 名，完成率 80.43%")
     assert "差 1500 元，完成率 99.35%" in lines[1] and "李比" in lines[1]
 
 
-def test_status_agreement_counts_and_names_disagreements(tmp_path: Path, seed: Report) -> None:
+def test_status_agreement_counts_and_names_disagreements(tmp_path: Path, seed_report: Report) -> None:
     from perfeval_utils.analyse.indicators import status_agreement
 
     expected = "共 11 个指标部分：计算结果与报告完成情况一致 11 个，不一致 0 个"
-    assert status_agreement(indicators(seed)).startswith(expected)
+    assert status_agreement(indicators(seed_report)).startswith(expected)
     report = kpi_workbook(tmp_path, [("产出", "10 场", "8 场", "已完成"), ("效益", "有效改善", "较好", "已完成")])
     text = status_agreement(indicators(report))
     assert "不一致 1 个" in text and "指标1「指标1」报告称已完成，按数值未达到目标" in text
     assert "需复核：指标2" in text
 
 
-def test_weights_statement(tmp_path: Path, seed: Report) -> None:
+def test_weights_statement(tmp_path: Path, seed_report: Report) -> None:
     from perfeval_utils.analyse.scoring import weights_statement
 
-    assert weights_statement(seed).startswith("报告未列出指标分值（10 个指标中列出 0 个），也未列各指标得分")
+    assert weights_statement(seed_report).startswith("报告未列出指标分值（10 个指标中列出 0 个），也未列各指标得分")
     sheets = valid_sheets()
     for row, weight in zip(sheets["指标"][1:], (40, 40, 10), strict=True):
         row[8] = weight

@@ -17,12 +17,11 @@ from perfeval_utils import PerfevalError, load_report
 from perfeval_utils.cells import decimal_from_excel as _number_to_decimal
 from perfeval_utils.read.package import scan_sheet
 from perfeval_utils.report import WARNING_COLUMNS
+from tests.conftest import ROOT, SEED
 
 from .bad_inputs import CASES, Case, Loads, Raises, cell, entity_bomb, measure, valid_sheets, workbook_bytes, xlsx
 
-ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "bad-inputs.md"
-SEED = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"
 HOSTILE = [case for case in CASES if case.hostile]
 
 

@@ -33,10 +33,10 @@ from perfeval_utils.present.charts import (
 )
 from perfeval_utils.present.charts import fonts as fonts_module
 from perfeval_utils.present.charts.export import PNG_DPI
+from tests.conftest import ROOT
 
 matplotlib.use("Agg")
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 TITLE = "2024年度项目预算执行情况"
 X_LABEL = "支出类别"
@@ -161,7 +161,7 @@ def test_bundled_font_is_located_without_importing_mplfonts() -> None:
         "print(register_cjk_font())\n"
         "assert 'mplfonts' not in sys.modules, 'mplfonts code was imported'\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "MPLBACKEND": "Agg"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == register_cjk_font()
@@ -243,7 +243,7 @@ def test_save_figure_is_byte_identical_across_processes(styled: str, tmp_path: P
         "with house_style():\n"
         f"    save_figure(mod.build_chart(), {str(tmp_path / 'there')!r})\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "MPLBACKEND": "Agg"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     for mine, theirs in zip(here, [tmp_path / "there.png", tmp_path / "there.svg"], strict=True):

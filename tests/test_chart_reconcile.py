@@ -15,10 +15,9 @@ import pytest
 from perfeval_utils import load_report
 from perfeval_utils.present.charts import house_style
 from perfeval_utils.present.charts.reconcile_chart import reconciliation_figure
+from tests.conftest import SEED
 
 from .builders import valid_sheets, write_workbook
-
-SEED = Path(__file__).resolve().parents[1] / "data" / "huangpu-zonggonghui-2022.xlsx"
 
 
 def drawn_texts(path: Path) -> str:

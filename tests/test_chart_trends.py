@@ -22,7 +22,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from PIL import Image
 
-from perfeval_utils import load_report
+from perfeval_utils import Report
 from perfeval_utils.analyse import peers
 from perfeval_utils.present import charts
 from perfeval_utils.present.charts import house_style, save_figure
@@ -30,11 +30,10 @@ from perfeval_utils.present.charts.style import FIGSIZE
 from perfeval_utils.present.charts.trends import HATCH, peer_figure, short_department, trend_figure, trend_panels_figure
 from perfeval_utils.present.template import write_template
 from perfeval_utils.read.many import ReportSet, load_reports
+from tests.conftest import DATA
 
 matplotlib.use("Agg")
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 HUANGPU = "广州市黄埔区总工会（广州开发区总工会）"
 TONGZHOU = "北京市通州区总工会"
 RONGCHANG = "重庆市荣昌区总工会本级"
@@ -169,8 +168,8 @@ def test_peer_chart_marks_the_department_and_the_change(data: ReportSet) -> None
     assert len(_hatched(fig)) == 4 and ax.get_xlabel() == "执行数（万元）"
 
 
-def test_a_next_year_template_shows_as_blank_bars_not_zeros(tmp_path: Path) -> None:
-    seed = load_report(DATA / "huangpu-zonggonghui-2022.xlsx")
+def test_a_next_year_template_shows_as_blank_bars_not_zeros(tmp_path: Path, seed_report: Report) -> None:
+    seed = seed_report
     template = write_template(tmp_path / "2023.xlsx", seed.department, 2023, like=seed)
     reports = load_reports([seed.path, template])
     with house_style():

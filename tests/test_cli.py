@@ -12,12 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from perfeval_utils.cli import main
+from tests.conftest import REFERENCE, ROOT, SEED
 
 from .builders import valid_sheets, write_workbook
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"
-CONSISTENT = ROOT / "data" / "reference" / "hengshan-shangwuliangshiju-chubeiliang-2020.xlsx"
+CONSISTENT = REFERENCE / "hengshan-shangwuliangshiju-chubeiliang-2020.xlsx"
 
 
 def run(*args: str) -> tuple[int, str, str]:

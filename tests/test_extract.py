@@ -23,10 +23,9 @@ from perfeval_utils import PerfevalError, load_report, schema
 from perfeval_utils.present.writer import write_workbook
 from perfeval_utils.read.text import Extraction, ReportTextError, extract_report, line_ref
 from perfeval_utils.read.workbook import Report
+from tests.conftest import SEED, SEED_TEXT
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED_TEXT = ROOT / "seeds" / "2022_黄埔区总工会_部门整体支出绩效自评报告.txt"
-SEED_BOOK = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"
+SEED_BOOK = SEED
 META_KEYS = ("department", "year", "amount_unit", "report_kind", "self_score", "carryover", "report_date")
 KPI_FIELDS = ("indicator_id", "name", "target_text", "actual_text", "status_text", "reason")
 TASK_FIELDS = ("name", "implementer", "amount", "stated_indicators", "stated_met")

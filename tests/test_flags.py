@@ -19,11 +19,11 @@ from perfeval_utils.check.flags import (
     review_priority,
     rules_table,
 )
+from tests.conftest import REFERENCE, ROOT, SEED, all_workbooks
 
 from .builders import Rows, valid_sheets, write_workbook
 
 Sheets = dict[str, Rows]
-ROOT = Path(__file__).resolve().parents[1]
 HEADER = valid_sheets()["指标"][0]
 
 
@@ -146,9 +146,9 @@ def test_priority_orders_by_gravest_then_families_then_budget() -> None:
     评分: weights; 勾稽: inconsistent). 黄埔 (1415.43 万元): 中 in three families (勾稽, 数值,
     目标设定). Same gravest, same families: the larger budget goes first. 益阳: no flag.
     """
-    reports = [load_report(ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"),
-               load_report(ROOT / "data" / "reference" / "zhongjiang-shuiliju-shuibiaochi-2022.xlsx"),
-               load_report(ROOT / "data" / "reference" / "yiyang-zonggonghui-2022.xlsx")]
+    reports = [load_report(SEED),
+               load_report(REFERENCE / "zhongjiang-shuiliju-shuibiaochi-2022.xlsx"),
+               load_report(REFERENCE / "yiyang-zonggonghui-2022.xlsx")]
     table = review_priority(reports)
     assert list(table["file"]) == ["huangpu-zonggonghui-2022.xlsx", "zhongjiang-shuiliju-shuibiaochi-2022.xlsx",
                                    "yiyang-zonggonghui-2022.xlsx"]
@@ -224,8 +224,7 @@ def test_flags_chart_draws_without_missing_glyphs() -> None:
     from perfeval_utils.present.charts import house_style
     from perfeval_utils.present.charts.flags_chart import flags_figure
 
-    reports = [load_report(p) for p in [ROOT / "data" / "huangpu-zonggonghui-2022.xlsx",
-                                        *sorted((ROOT / "data" / "reference").glob("*.xlsx"))]]
+    reports = [load_report(p) for p in all_workbooks()]
     with house_style(), warnings.catch_warnings():
         warnings.simplefilter("error")
         fig = flags_figure(review_priority(reports), red_flags(reports))
@@ -247,7 +246,7 @@ def test_a_flag_added_by_another_module_without_a_rule_is_its_own_family(tmp_pat
     """Another stage (e.g. monitoring) may add rows to red_flags; ranking must not need them registered."""
     import perfeval_utils.check.flags as flags_module
 
-    report = load_report(ROOT / "data" / "reference" / "yiyang-zonggonghui-2022.xlsx")
+    report = load_report(REFERENCE / "yiyang-zonggonghui-2022.xlsx")
     extra = pd.DataFrame([(report.department, report.year, "midyear_gap", 3, "年中执行仅 10%", "", report.path.name)],
                          columns=flags_module.COLUMNS)
     found = pd.concat([red_flags(report), extra], ignore_index=True)
@@ -257,8 +256,8 @@ def test_a_flag_added_by_another_module_without_a_rule_is_its_own_family(tmp_pat
 
 
 def test_evidence_text_gives_each_top_report_its_sentence_then_its_flags_with_sources() -> None:
-    reports = [load_report(ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"),
-               load_report(ROOT / "data" / "reference" / "yiyang-zonggonghui-2022.xlsx")]
+    reports = [load_report(SEED),
+               load_report(REFERENCE / "yiyang-zonggonghui-2022.xlsx")]
     found = red_flags(reports)
     lines = evidence_text(review_priority(reports, flags=found), found, top=2).splitlines()
     assert lines[0].startswith("huangpu-zonggonghui-2022.xlsx：第 1 位：最严重的提示为「中」")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from perfeval_utils import PerfevalError
 from perfeval_utils.present import notebook
+from tests.conftest import SEED
 
-SEED = Path(__file__).resolve().parents[1] / "data" / "huangpu-zonggonghui-2022.xlsx"
 DEPARTMENT = "广州市黄埔区总工会（广州开发区总工会）"
 
 

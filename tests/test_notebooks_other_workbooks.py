@@ -13,12 +13,13 @@ import nbformat
 import papermill
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import REFERENCE, ROOT
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 OTHER_WORKBOOKS = [
-    ROOT / "data" / "reference" / "zhongjiang-shuiliju-shuibiaochi-2022.xlsx",  # project form, 分值/得分, "≥" actuals
-    ROOT / "data" / "reference" / "tanghuzhen-2020.xlsx",  # department form, execution line worth 20 points
-    ROOT / "data" / "reference" / "liangping-zonggonghui-juesuan-2021.xlsx",  # a 决算 page: no budget, no KPIs
+    REFERENCE / "zhongjiang-shuiliju-shuibiaochi-2022.xlsx",  # project form, 分值/得分, "≥" actuals
+    REFERENCE / "tanghuzhen-2020.xlsx",  # department form, execution line worth 20 points
+    REFERENCE / "liangping-zonggonghui-juesuan-2021.xlsx",  # a 决算 page: no budget, no KPIs
 ]
 
 

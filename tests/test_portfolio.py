@@ -32,9 +32,8 @@ from perfeval_utils.read.many import (
     load_reports,
 )
 from tests.builders import valid_sheets, write_workbook
+from tests.conftest import DATA
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 HUANGPU = "广州市黄埔区总工会（广州开发区总工会）"
 TONGZHOU = "北京市通州区总工会"
 RONGCHANG = "重庆市荣昌区总工会本级"

@@ -13,13 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perfeval_utils import load_report
+from perfeval_utils import Report, load_report
 from perfeval_utils.check.reconcile import findings, reconcile, stated_counts, tally
 
 from .builders import Rows, valid_sheets, write_workbook
 
 D = Decimal
-SEED = Path(__file__).resolve().parents[1] / "data" / "huangpu-zonggonghui-2022.xlsx"
 Sheets = dict[str, Rows]
 
 
@@ -151,9 +150,8 @@ def test_stated_counts_must_add_up(tmp_path: Path) -> None:
     assert bool(only(fine[fine["description"].str.contains("各类指标数之和")])["ok"])
 
 
-def test_stated_counts_table(tmp_path: Path) -> None:
-    report = load_report(SEED)
-    counts = stated_counts(report)
+def test_stated_counts_table(seed_report: Report) -> None:
+    counts = stated_counts(seed_report)
     assert len(counts) == 5 + 4 + 2 + 3 + 2  # 部门整体 5, 任务1 4 + 2 from 任务, 任务2 3 + 2 from 任务
     assert counts.set_index(["scope", "kind"]).loc[("任务1", "合计"), "value"] == 8
 
@@ -259,8 +257,8 @@ def test_equal_money_in_two_units_is_noted(tmp_path: Path) -> None:
 # ---- the seed ------------------------------------------------------------------------
 
 
-def test_seed_findings() -> None:
-    checks = reconcile(load_report(SEED))
+def test_seed_findings(seed_report: Report) -> None:
+    checks = reconcile(seed_report)
     failed = findings(checks)
     assert list(failed["kind"]) == ["sum", "sum", "carryover", "count", "rule", "rule"]
     assert failed.loc[0, "finding"].startswith("支出性质各项执行数之和为 1415.43 万元，与合计执行数 1390.69 万元 不符")
@@ -274,19 +272,19 @@ def test_seed_findings() -> None:
 
 
 @pytest.mark.parametrize("kind", ["rate", "sum", "carryover", "count", "status", "units", "rule"])
-def test_seed_has_each_kind(kind: str) -> None:
-    assert kind in set(reconcile(load_report(SEED))["kind"])
+def test_seed_has_each_kind(kind: str, seed_report: Report) -> None:
+    assert kind in set(reconcile(seed_report)["kind"])
 
 
 # ---- the working paper ---------------------------------------------------------------
 
 
-def test_working_paper_has_checks_findings_and_highlighting(tmp_path: Path) -> None:
+def test_working_paper_has_checks_findings_and_highlighting(tmp_path: Path, seed_report: Report) -> None:
     import openpyxl
 
     from perfeval_utils.present.workpaper import working_paper_path, write_working_paper
 
-    report = load_report(SEED)
+    report = seed_report
     checks = reconcile(report)
     path = write_working_paper(report, checks, working_paper_path(report, tmp_path / "build"))
     assert path.name == "huangpu-zonggonghui-2022_核对底稿.xlsx"
@@ -304,10 +302,10 @@ def test_working_paper_has_checks_findings_and_highlighting(tmp_path: Path) -> N
     assert found["C2"].value.startswith("支出性质各项执行数之和为 1415.43 万元")
 
 
-def test_stated_figures_inventory() -> None:
+def test_stated_figures_inventory(seed_report: Report) -> None:
     from perfeval_utils.check.reconcile import stated_figures
 
-    figures = stated_figures(load_report(SEED))
+    figures = stated_figures(seed_report)
     counts = figures.groupby("sheet").size().to_dict()
     # 预算: 2 on 合计 + rate, 4 fund sources, 2 natures = 9; 指标: 10 rows × 2 texts, 8 has 2 numbers each = 22
     assert counts == {"基本信息": 3, "预算": 9, "指标": 22, "任务": 6, "文中数据": 67}

@@ -22,10 +22,11 @@ from openpyxl import load_workbook
 
 from perfeval_utils import load_report
 from perfeval_utils.read.workbook import Report
+from tests.conftest import REFERENCE as REFERENCE_WORKBOOKS
+from tests.conftest import ROOT, SHARED_REFERENCE
 
-ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
-WORKBOOKS = ROOT / "data" / "reference"
+REFERENCE = SHARED_REFERENCE
+WORKBOOKS = REFERENCE_WORKBOOKS
 SCRIPT = ROOT / "scripts" / "reference_to_workbook.py"
 JSON_FILES = sorted(REFERENCE.glob("*.json")) if REFERENCE.is_dir() else []
 MISSING = f"the reference JSONs are not beside the repository ({REFERENCE} has no *.json)"

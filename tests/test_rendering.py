@@ -14,9 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from perfeval_utils.cli import main
+from tests.conftest import ROOT, SEED
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"
 CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

@@ -351,9 +351,3 @@ def test_before_any_review_the_round_has_an_empty_gap_that_says_so(tmp_path: Pat
         assert fig.axes[0].texts[0].get_text() == "尚无可比较的复核结果"
         plt.close(fig)
 
-
-def test_a_missing_frame_value_is_none_nan_or_na_but_never_text() -> None:
-    from perfeval_utils.cells import is_missing
-
-    assert is_missing(None) and is_missing(float("nan")) and is_missing(pd.NA)
-    assert not is_missing("") and not is_missing("无") and not is_missing(Decimal(0)) and not is_missing(0)

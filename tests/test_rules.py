@@ -7,7 +7,6 @@ import re
 import shutil
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -39,18 +38,11 @@ from perfeval_utils.check.rules import (
     sources_of,
 )
 from perfeval_utils.errors import PerfevalError
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from tests.builders import valid_sheets, write_workbook
+from tests.conftest import ROOT, SEED, load_seed
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"
 RULE_HEADERS = ["编号", "说明", "左式", "右式", "容差", "出处"]
-
-
-@cache
-def seed() -> Report:
-    """Loaded once: hypothesis tests cannot take function-scoped fixtures."""
-    return load_report(SEED)
 
 
 def calc(text: str, report: Report | None = None) -> Quantity:
@@ -201,7 +193,7 @@ def test_quantity_display_and_rounding() -> None:
     assert Quantity.of("-0.125").in_unit("", places=2) == Decimal("-0.13")
     assert Quantity.of("23.05", "万元").in_unit("元") == Decimal("230500")
     assert str(Quantity.of("-175", "万元")) == "-175 万元"
-    assert calc("文中数据[C67] / 文中数据[C66]", seed()).unit_text == "万元/人"
+    assert calc("文中数据[C67] / 文中数据[C66]", load_seed()).unit_text == "万元/人"
     with pytest.raises(UnitMismatchError):
         Quantity.of(1, "万元").in_unit("人")
 
@@ -210,14 +202,14 @@ def test_quantity_display_and_rounding() -> None:
 
 
 def test_claims_multiply_with_units() -> None:
-    report = seed()
+    report = load_seed()
     assert calc("文中数据[C65]", report) == q("500元/人")
     assert calc("文中数据[C65] * 文中数据[C66]", report) == q("3000000元")
     assert calc("文中数据[C14] * 1人/名 + 1人", report) == q("38人")
 
 
 def test_hospital_care_rule_fails_by_175_wan() -> None:
-    outcome = check_rule(seed(), rule("文中数据[C65] * 文中数据[C66]", "文中数据[C67]"))
+    outcome = check_rule(load_seed(), rule("文中数据[C65] * 文中数据[C66]", "文中数据[C67]"))
     assert outcome.ok is False
     assert outcome.error is None
     assert outcome.left == q("3000000元") and outcome.right == q("4750000元")
@@ -229,8 +221,8 @@ def test_hospital_care_rule_fails_by_175_wan() -> None:
 
 
 def test_claim_equals_indicator_value_in_another_unit() -> None:
-    assert calc("指标[2].实现值", seed()) == q("230500元")
-    outcome = check_rule(seed(), rule("文中数据[C15]", "指标[2].实现值"))
+    assert calc("指标[2].实现值", load_seed()) == q("230500元")
+    outcome = check_rule(load_seed(), rule("文中数据[C15]", "指标[2].实现值"))
     assert outcome.ok is True
     assert outcome.left == q("23.05万元") and outcome.right == q("230500元")
     assert outcome.difference == Quantity(Fraction(0), parse_unit("万元"))
@@ -239,17 +231,17 @@ def test_claim_equals_indicator_value_in_another_unit() -> None:
 
 def test_budget_lines_add_up_to_the_budget_not_to_execution() -> None:
     both = "预算[支出性质/基本支出].执行数 + 预算[支出性质/项目支出].执行数"
-    assert calc(both, seed()).in_unit("万元") == Decimal("1415.43")
-    against_budget = check_rule(seed(), rule(both, "预算[合计].预算数"))
+    assert calc(both, load_seed()).in_unit("万元") == Decimal("1415.43")
+    against_budget = check_rule(load_seed(), rule(both, "预算[合计].预算数"))
     assert against_budget.ok is True and against_budget.difference.value == 0
-    against_execution = check_rule(seed(), rule(both, "预算[合计].执行数"))
+    against_execution = check_rule(load_seed(), rule(both, "预算[合计].执行数"))
     assert against_execution.ok is False
     assert against_execution.difference == q("24.74万元")
     assert str(against_execution.difference) == "24.74 万元"
 
 
 def test_other_references() -> None:
-    report = seed()
+    report = load_seed()
     assert calc("指标[8].实现值#2", report) == q("430426人次")
     assert calc("指标[8].实现值#1", report) == q("605篇")
     assert calc("指标[8].预期值#2", report) == q("10000人次")
@@ -267,10 +259,10 @@ def test_other_references() -> None:
 
 def test_rate_check_with_a_tolerance() -> None:
     row = rule("预算[合计].报告执行率", "预算[合计].执行数 / 预算[合计].预算数", "0.005%")
-    outcome = check_rule(seed(), row)
+    outcome = check_rule(load_seed(), row)
     assert outcome.ok is True
     assert outcome.difference.unit_text == "%"
-    assert check_rule(seed(), {**row, "tolerance": "0.001%"}).ok is False
+    assert check_rule(load_seed(), {**row, "tolerance": "0.001%"}).ok is False
 
 
 def test_scores_of_indicators(tmp_path: Path) -> None:
@@ -286,7 +278,7 @@ def test_scores_of_indicators(tmp_path: Path) -> None:
 
 def test_unknown_claim_lists_what_exists() -> None:
     with pytest.raises(UnknownNameError) as info:
-        calc("文中数据[C99]", seed())
+        calc("文中数据[C99]", load_seed())
     message = str(info.value)
     assert "文中数据[C99]" in message and "C01" in message and "C67" in message
     assert info.value.available[0] == "C01" and info.value.available[-1] == "C67"
@@ -310,17 +302,17 @@ def test_unknown_claim_lists_what_exists() -> None:
 )
 def test_unknown_names(text: str, shown: str) -> None:
     with pytest.raises(UnknownNameError) as info:
-        calc(text, seed())
+        calc(text, load_seed())
     assert shown in str(info.value)
 
 
 def test_two_part_value_without_a_part_number_is_ambiguous() -> None:
     with pytest.raises(AmbiguousNameError, match="#1 = 605 篇"):
-        calc("指标[8].实现值", seed())
+        calc("指标[8].实现值", load_seed())
 
 
 def test_ambiguous_budget_item_lists_the_candidates() -> None:
-    report = seed()
+    report = load_seed()
     extra = pd.DataFrame([{**report.budget.iloc[-1].to_dict(), "dimension": "三公经费", "item": "基本支出",
                            "executed": Decimal("12.5"), "excel_row": 99}])
     twice = dataclasses.replace(report, budget=pd.concat([report.budget, extra], ignore_index=True))
@@ -418,7 +410,7 @@ def test_references_in_and_reference_text() -> None:
 
 
 def test_tolerance_is_inclusive_and_in_its_own_unit() -> None:
-    report = seed()
+    report = load_seed()
     assert check_rule(report, rule("1万元", "9900元", "0.01万元")).ok is True  # 100 元 allowed
     assert check_rule(report, rule("1万元", "9899元", "0.01万元")).ok is False  # 101 元 is not
     assert check_rule(report, rule("9899元", "1万元", "100元")).ok is False
@@ -429,7 +421,7 @@ def test_tolerance_is_inclusive_and_in_its_own_unit() -> None:
 
 
 def test_bad_tolerances() -> None:
-    report = seed()
+    report = load_seed()
     with pytest.raises(UnitMismatchError, match="容差"):
         check_rule(report, rule("1万元", "1万元", "0.01"))
     with pytest.raises(RuleError, match="negative"):
@@ -440,16 +432,16 @@ def test_bad_tolerances() -> None:
 
 def test_sides_in_different_units_are_refused() -> None:
     with pytest.raises(UnitMismatchError) as info:
-        check_rule(seed(), rule("文中数据[C14]", "文中数据[C40]"))  # 37 名 vs 1532 人
+        check_rule(load_seed(), rule("文中数据[C14]", "文中数据[C40]"))  # 37 名 vs 1532 人
     assert (info.value.left_unit, info.value.right_unit) == ("名", "人")
     assert "核对 R01" in str(info.value)
-    assert check_rule(seed(), rule("文中数据[C14] * 1人/名", "37人")).ok is True
+    assert check_rule(load_seed(), rule("文中数据[C14] * 1人/名", "37人")).ok is True
 
 
 def test_check_rule_accepts_chinese_keys_and_says_which_side_failed() -> None:
     row = {"编号": "R9", "说明": "x", "左式": "1", "右式": "1 +", "容差": None}
     with pytest.raises(RuleSyntaxError) as info:
-        check_rule(seed(), row)
+        check_rule(load_seed(), row)
     assert str(info.value).startswith("核对 R9 右式: ")
 
 
@@ -520,7 +512,7 @@ def test_no_rules_sheet_means_no_outcomes(tmp_path: Path) -> None:
 
 
 def test_the_seed_workbook_rules_all_evaluate() -> None:
-    outcomes = check_rules(seed())
+    outcomes = check_rules(load_seed())
     assert len(outcomes) == 13 and all(o.error is None for o in outcomes)
     assert [o.rule_id for o in outcomes if not o.ok] == ["R01", "R10"]
 
@@ -544,7 +536,7 @@ def test_random_text_raises_only_rule_errors(text: str) -> None:
     except RuleSyntaxError:
         return
     try:
-        result = evaluate(expr, report_resolver(seed()))
+        result = evaluate(expr, report_resolver(load_seed()))
     except RuleError:
         return
     assert isinstance(result, Quantity) and isinstance(result.value, Fraction)

@@ -21,10 +21,9 @@ from perfeval_utils.present.writer import WriteError, excel_number, write_workbo
 from perfeval_utils.read.workbook import Report
 from tests.builders import valid_sheets
 from tests.builders import write_workbook as build_workbook
+from tests.conftest import SEED, all_workbooks
 
-ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"
-WORKBOOKS = [SEED, *sorted((ROOT / "data" / "reference").glob("*.xlsx"))]
+WORKBOOKS = all_workbooks()
 FRAMES = [sheet.name for sheet in schema.SHEETS if sheet is not schema.META]
 
 

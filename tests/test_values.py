@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -14,8 +13,9 @@ from hypothesis import strategies as st
 
 from perfeval_utils.errors import PerfevalError, ValueParseError
 from perfeval_utils.values import OPS, Measure, parse_value
+from tests.conftest import SHARED_REFERENCE
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE_DIR = SHARED_REFERENCE
 
 Shape = tuple[object, ...]
 

@@ -23,11 +23,11 @@ from perfeval_utils.errors import (
     UnexpectedColumnError,
     UnknownValueError,
 )
+from tests.conftest import SEED
 
 from .builders import Rows, valid_sheets, write_workbook
 
 Sheets = dict[str, Rows]
-SEED = Path(__file__).resolve().parents[1] / "data" / "huangpu-zonggonghui-2022.xlsx"
 
 
 def setting(sheet: str, row: int, column: int, value: object) -> Callable[[Sheets], None]:

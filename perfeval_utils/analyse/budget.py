@@ -11,7 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pandas as pd
 
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.cells import is_blank
+from perfeval_utils.report import Report
 from perfeval_utils.schema import TOTAL
 
 #: Digits kept in the displayed ``rate`` column (percent); matching uses the exact quotient.
@@ -21,7 +22,7 @@ HUNDRED = Decimal(100)
 
 def percentage(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
     """part ÷ whole × 100, exact to 28 significant digits; None where whole is missing or zero."""
-    if part is None or whole is None or pd.isna(part) or pd.isna(whole) or whole == 0:
+    if is_blank(part) or is_blank(whole) or whole == 0:
         return None
     with localcontext() as context:
         context.prec = 28
@@ -33,7 +34,7 @@ def matches_at_printed_precision(computed: Decimal | None, stated: Decimal | Non
 
     None when either side is missing: nothing to compare is not a match and not a mismatch.
     """
-    if computed is None or stated is None or pd.isna(stated):
+    if computed is None or is_blank(stated):
         return None
     exponent = Decimal(1).scaleb(min(stated.as_tuple().exponent, 0))  # type: ignore[arg-type]
     return computed.quantize(exponent, rounding=ROUND_HALF_UP) == stated
@@ -137,6 +138,6 @@ def execution_summary(report: Report) -> str:
         stated = "报告未列执行率"
     else:
         verdict = {True: "按报告精度一致", False: "按报告精度不一致"}.get(
-            None if pd.isna(line["rate_matches"]) else bool(line["rate_matches"]), "无从比较")
+            None if is_blank(line["rate_matches"]) else bool(line["rate_matches"]), "无从比较")
         stated = f"报告执行率 {line['stated_rate']}%，{verdict}"
     return f"预算数 {budget}，执行数 {executed}，重算执行率 {computed}；{stated}"

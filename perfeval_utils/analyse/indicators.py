@@ -25,8 +25,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from perfeval_utils.analyse.budget import percentage
+from perfeval_utils.cells import is_blank
 from perfeval_utils.errors import PerfevalError
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from perfeval_utils.values import Measure, parse_value
 
 #: Qualitative actuals that say the target was reached.
@@ -174,7 +175,7 @@ def indicators(report: Report) -> pd.DataFrame:
         targets = _safe_parse(kpi.target_text)
         actuals = _safe_parse(kpi.actual_text)
         status = stated_met(kpi.status_text)
-        reason = None if pd.isna(kpi.reason) else kpi.reason
+        reason = None if is_blank(kpi.reason) else kpi.reason
         base = {
             "indicator_id": kpi.indicator_id, "scope": kpi.scope, "category": kpi.category, "name": kpi.name,
             "stated_met": status, "reason": reason, "target_text": kpi.target_text, "actual_text": kpi.actual_text,

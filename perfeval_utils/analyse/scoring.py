@@ -22,7 +22,8 @@ import pandas as pd
 
 from perfeval_utils.analyse.budget import percentage, total_line
 from perfeval_utils.analyse.indicators import indicators
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.cells import is_blank
+from perfeval_utils.report import Report
 
 HUNDRED = Fraction(100)
 EXECUTION_LINE = "预算执行率"
@@ -90,9 +91,9 @@ def _weights(report: Report, per_indicator: pd.DataFrame, rubric: Rubric) -> tup
     """Weight of each indicator: the workbook's 分值 if every indicator has one, else the rubric's split."""
     notes: list[str] = []
     stated = dict(zip(report.kpis["indicator_id"], report.kpis["weight"], strict=True))
-    if stated and all(w is not None and not pd.isna(w) for w in stated.values()):
+    if stated and all(not is_blank(w) for w in stated.values()):
         return {k: Fraction(v) for k, v in stated.items()}, "工作簿「分值」", notes
-    if any(w is not None and not pd.isna(w) for w in stated.values()):
+    if any(not is_blank(w) for w in stated.values()):
         notes.append("部分指标有分值、部分没有：分值不全，改用评分规则的平均分配")
     counts = per_indicator["category"].value_counts()
     scale = Fraction(1)
@@ -175,7 +176,7 @@ def score(report: Report, rubric: Rubric | None = None) -> ScoreResult:
 
 def _stated_score(report: Report, indicator_id: str) -> Decimal | None:
     value = report.kpis.loc[report.kpis["indicator_id"] == indicator_id, "score"].iloc[0]
-    return None if value is None or pd.isna(value) else value
+    return None if is_blank(value) else value
 
 
 def _show(value: Decimal, places: str = "0.01") -> str:
@@ -211,8 +212,8 @@ def summary(result: ScoreResult) -> str:
 
 def weights_statement(report: Report) -> str:
     """Say plainly whether the workbook publishes the weights needed to reproduce the stated score."""
-    weights = [w for w in report.kpis["weight"] if w is not None and not pd.isna(w)]
-    scores = [s for s in report.kpis["score"] if s is not None and not pd.isna(s)]
+    weights = [w for w in report.kpis["weight"] if not is_blank(w)]
+    scores = [s for s in report.kpis["score"] if not is_blank(s)]
     n = len(report.kpis)
     if n and len(weights) == n:
         published = f"报告列出了全部 {n} 个指标的分值"

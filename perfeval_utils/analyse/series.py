@@ -4,7 +4,6 @@ report's prior-year column, or derived from a stated change), never invented. do
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal, Inexact, localcontext
 from typing import Any, Final
 
@@ -13,15 +12,10 @@ import pandas as pd
 from perfeval_utils import schema
 from perfeval_utils.analyse.budget import RATE_DISPLAY, matches_at_printed_precision, percentage
 from perfeval_utils.analyse.indicators import indicators
-from perfeval_utils.cells import indicator_key, match_key
+from perfeval_utils.cells import indicator_key, is_blank, match_key, text_or_none
 from perfeval_utils.read.many import AMOUNT_COLUMNS, COMMON_UNIT, UNIT_FACTORS, ReportSet, to_common_unit
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
-#: 文中数据 事项 stating a change on the prior year: 较上年:<项目>:增减额 (amount) / 增减率 (%).
-CHANGE_PREFIX: Final = "较上年"
-CHANGE_AMOUNT: Final = "增减额"
-CHANGE_RATE: Final = "增减率"
-_CHANGE_ITEM = re.compile(rf"^{CHANGE_PREFIX}[:：](?P<scope>[^:：]+)[:：](?P<kind>{CHANGE_AMOUNT}|{CHANGE_RATE})$")
 PERCENT: Final = "%"
 
 #: Series measures: the 预算 sheet's headers for the amounts, and the stated rate.
@@ -29,23 +23,16 @@ BUDGET_MEASURE: Final = next(c.header for c in schema.BUDGET.columns if c.name =
 EXECUTED_MEASURE: Final = next(c.header for c in schema.BUDGET.columns if c.name == "executed")
 PRIOR_MEASURE: Final = next(c.header for c in schema.BUDGET.columns if c.name == "prior_executed")
 RATE_MEASURE: Final = "执行率"
-#: The 支出性质 split (basic / project spending) compared between peers.
-NATURE: Final = "支出性质"
-BASIC: Final = "基本支出"
-PROJECT: Final = "项目支出"
-#: The report kind that is a final-accounts page, not a self-evaluation.
-FINAL_ACCOUNTS: Final = "部门决算"
 
 STATED: Final = "stated"
-_CENT: Final = Decimal("0.01")
+#: Rates and shares across reports (a change rate, a basic-spending share) are shown at two decimals.
+SHARE_DISPLAY: Final = Decimal("0.01")
 
 SERIES_COLUMNS: Final = ["department", "year", "dimension", "item", "measure", "value", "unit", "basis",
                          "report_year", "file", "source"]
 
 #: The 合计 line's 项目 in a department-wide report; a stated change on it is about the 合计 line.
 TOTAL_ITEM: Final = "部门整体支出"
-
-assert NATURE in schema.BUDGET_DIMENSIONS
 
 
 def prior_year_basis(year: int) -> str:
@@ -58,8 +45,6 @@ def derived_basis(year: int) -> str:
     return f"derived from stated change in the {year} report"
 
 
-
-
 def _line_key(dimension: str, item: str) -> tuple[str, str]:
     """A budget line across years: the 合计 line always matches 合计; others by 维度 and 项目."""
     if dimension == schema.TOTAL:
@@ -70,17 +55,9 @@ def _line_key(dimension: str, item: str) -> tuple[str, str]:
 # ---- series ----------------------------------------------------------------------------------
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (not isinstance(value, str | Decimal) and bool(pd.isna(value)))
-
-
-def _text(value: Any) -> str | None:
-    return None if _blank(value) else str(value)
-
-
 def _claim_in_common_unit(value: Decimal, unit: Any) -> Decimal | None:
     """A stated change in 万元; None when its unit is not an amount unit."""
-    factor = UNIT_FACTORS.get(str(unit).strip()) if not _blank(unit) else None
+    factor = UNIT_FACTORS.get(str(unit).strip()) if not is_blank(unit) else None
     return None if factor is None else to_common_unit(value, factor)
 
 
@@ -93,25 +70,25 @@ def stated_changes(report_set: ReportSet, department: str | None = None) -> pd.D
     rate_matches (the stated rate against the recomputed one at the precision printed), note, source.
     """
     rows = []
-    for report in _originals(report_set, department):
+    for report in originals(report_set, department):
         claims = report.claims
         found: dict[str, dict[str, Any]] = {}
         for claim in claims.itertuples(index=False):
-            match = _CHANGE_ITEM.match(str(claim.item).strip())
+            match = schema.CHANGE_ITEM.match(str(claim.item).strip())
             if not match:
                 continue
-            entry = found.setdefault(match["scope"].strip(), {"ids": [], "sources": []})
+            entry = found.setdefault(match["item"].strip(), {"ids": [], "sources": []})
             entry["ids"].append(claim.claim_id)
-            if _text(claim.source):
+            if text_or_none(claim.source):
                 entry["sources"].append(str(claim.source))
-            if match["kind"] == CHANGE_AMOUNT:
+            if match["kind"] == schema.CHANGE_AMOUNT:
                 entry["change"] = _claim_in_common_unit(claim.value, claim.unit)
-                entry["change_unit"] = _text(claim.unit)
+                entry["change_unit"] = text_or_none(claim.unit)
             else:
-                entry["rate"] = claim.value if _text(claim.unit) in (PERCENT, "％") else None
-        lines = _lines_in_common_unit(report)
+                entry["rate"] = claim.value if text_or_none(claim.unit) in (PERCENT, "％") else None
+        lines = lines_in_common_unit(report)
         for scope, entry in found.items():
-            line = _line_for_scope(lines, scope)
+            line = line_for_scope(lines, scope)
             executed = None if line is None else line["executed"]
             change = entry.get("change")
             derived = None
@@ -130,11 +107,12 @@ def stated_changes(report_set: ReportSet, department: str | None = None) -> pd.D
             matches = matches_at_printed_precision(recomputed, stated_rate)
             if matches is False:
                 note.append(f"报告增减率 {stated_rate}% 与增减额不符（按增减额推算为 "
-                            f"{recomputed.quantize(_CENT, rounding=ROUND_HALF_UP)}%）")  # type: ignore[union-attr]
+                            f"{recomputed.quantize(SHARE_DISPLAY, rounding=ROUND_HALF_UP)}%）")  # type: ignore[union-attr]
             rows.append({
                 "department": report.department, "year": report.year, "item": scope, "change": change,
                 "stated_rate": stated_rate, "executed": executed, "derived_prior": derived,
-                "recomputed_rate": None if recomputed is None else recomputed.quantize(_CENT, rounding=ROUND_HALF_UP),
+                "recomputed_rate": None if recomputed is None else recomputed.quantize(SHARE_DISPLAY,
+                                                                                       rounding=ROUND_HALF_UP),
                 "rate_matches": matches, "note": "；".join(note) or None, "claims": "、".join(entry["ids"]),
                 "source": "；".join(dict.fromkeys(entry["sources"])) or None,
             })
@@ -144,13 +122,20 @@ def stated_changes(report_set: ReportSet, department: str | None = None) -> pd.D
     return frame
 
 
-def _originals(report_set: ReportSet, department: str | None) -> list[Report]:
+def changes_of(changes: pd.DataFrame, department: str, year: int) -> pd.DataFrame:
+    """The rows of :func:`stated_changes` that one department's report of ``year`` states."""
+    return changes[(changes["department"] == department) & (changes["year"] == year)]
+
+
+def originals(report_set: ReportSet, department: str | None) -> list[Report]:
+    """The reports as loaded (not the template rows), of one department or all; an unknown name is an error."""
     if department is not None:
         report_set._check_department(department)
     return [r for r in report_set.originals if department is None or r.department == department]
 
 
-def _lines_in_common_unit(report: Report) -> list[dict[str, Any]]:
+def lines_in_common_unit(report: Report) -> list[dict[str, Any]]:
+    """The report's budget lines as dicts, amounts converted to 万元 (the ReportSet's unit)."""
     factor = UNIT_FACTORS[report.amount_unit]
     lines = []
     for line in report.budget.itertuples(index=False):
@@ -161,7 +146,7 @@ def _lines_in_common_unit(report: Report) -> list[dict[str, Any]]:
     return lines
 
 
-def _line_for_scope(lines: list[dict[str, Any]], scope: str) -> dict[str, Any] | None:
+def line_for_scope(lines: list[dict[str, Any]], scope: str) -> dict[str, Any] | None:
     """The budget line a stated change is about: by 项目; 部门整体支出 (or the 合计's 项目) is the 合计 line."""
     wanted = match_key(scope)
     total = next(line for line in lines if line["dimension"] == schema.TOTAL)
@@ -171,37 +156,41 @@ def _line_for_scope(lines: list[dict[str, Any]], scope: str) -> dict[str, Any] |
     return matching[0] if len(matching) == 1 else None
 
 
-def series(report_set: ReportSet, department: str | None = None) -> pd.DataFrame:
+def series(report_set: ReportSet, department: str | None = None, *,
+           changes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every budget figure by year, in 万元, each with its basis; prior-year figures as years of their own.
 
     One row per department, year, budget line (dimension, item) and measure (预算数, 执行数, 执行率),
     with ``unit`` (万元 or %), ``basis`` (``stated``, ``prior-year column of the YEAR report`` or
     ``derived from stated change in the YEAR report``), ``report_year`` (the report the figure is
     read from), ``file`` and ``source`` (the 出处 of the line, or of the stated change). A figure
-    stated by two reports appears twice: :func:`execution_by_year` chooses, and says so.
+    stated by two reports appears twice: :func:`execution_by_year` chooses, and says so. ``changes``:
+    :func:`stated_changes` of the same set when the caller has it already (it is not recomputed).
     """
     rows: list[dict[str, Any]] = []
-    changes = stated_changes(report_set, department)
-    for report in _originals(report_set, department):
+    if changes is None:
+        changes = stated_changes(report_set, department)
+    for report in originals(report_set, department):
         base = {"department": report.department, "report_year": report.year, "file": report.path.name}
-        for line in _lines_in_common_unit(report):
-            where = {**base, "dimension": line["dimension"], "item": line["item"], "source": _text(line["source"])}
+        lines = lines_in_common_unit(report)
+        for line in lines:
+            where = {**base, "dimension": line["dimension"], "item": line["item"],
+                     "source": text_or_none(line["source"])}
             for measure, column, unit in ((BUDGET_MEASURE, "budget", COMMON_UNIT),
                                           (EXECUTED_MEASURE, "executed", COMMON_UNIT),
                                           (RATE_MEASURE, "stated_rate", PERCENT)):
-                if not _blank(line[column]):
+                if not is_blank(line[column]):
                     rows.append({**where, "year": report.year, "measure": measure, "value": line[column],
                                  "unit": unit, "basis": STATED})
-            if not _blank(line["prior_executed"]):
+            if not is_blank(line["prior_executed"]):
                 rows.append({**where, "year": report.year - 1, "measure": EXECUTED_MEASURE,
                              "value": line["prior_executed"], "unit": COMMON_UNIT,
                              "basis": prior_year_basis(report.year)})
-        total = next(line for line in _lines_in_common_unit(report) if line["dimension"] == schema.TOTAL)
-        mine = changes[(changes["department"] == report.department) & (changes["year"] == report.year)]
-        for change in mine.itertuples(index=False):
-            if change.derived_prior is None or _blank(change.derived_prior):
+        total = next(line for line in lines if line["dimension"] == schema.TOTAL)
+        for change in changes_of(changes, report.department, report.year).itertuples(index=False):
+            if is_blank(change.derived_prior):
                 continue
-            line = _line_for_scope(_lines_in_common_unit(report), change.item) or total
+            line = line_for_scope(lines, change.item) or total
             rows.append({**base, "dimension": line["dimension"], "item": line["item"], "year": report.year - 1,
                          "measure": EXECUTED_MEASURE, "value": change.derived_prior, "unit": COMMON_UNIT,
                          "basis": derived_basis(report.year), "source": change.source})
@@ -225,7 +214,8 @@ EXECUTION_COLUMNS: Final = ["year", "budget", "budget_basis", "executed", "execu
 
 
 def execution_by_year(
-    report_set: ReportSet, department: str, dimension: str = schema.TOTAL, item: str | None = None
+    report_set: ReportSet, department: str, dimension: str = schema.TOTAL, item: str | None = None, *,
+    changes: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One budget line of one department, one row per year: budget, executed, the rates, each with its basis.
 
@@ -234,14 +224,15 @@ def execution_by_year(
     printed. Where two reports state different figures for the same year and measure, the year's
     own report wins and ``other_figures`` lists the others. A year whose workbook has the line but
     states nothing on it (a template not yet filled in) is a row of blanks, never of zeros.
+    ``changes``: :func:`stated_changes` of the set when the caller has it already.
     """
-    data = series(report_set, department)
+    data = series(report_set, department, changes=changes)
     wanted = _line_key(dimension, item or "")
     mask = [_line_key(d, i) == wanted for d, i in zip(data["dimension"], data["item"], strict=True)]
     data = data[pd.Series(mask, index=data.index, dtype=bool)]
     # A workbook that has the line but states nothing on it yet (a template being filled) is a year too.
     years = {int(y) for y in data["year"]} | {
-        r.year for r in _originals(report_set, department)
+        r.year for r in originals(report_set, department)
         if any(_line_key(d, i) == wanted for d, i in zip(r.budget["dimension"], r.budget["item"], strict=True))
     }
     rows = []
@@ -264,7 +255,7 @@ def execution_by_year(
             row[column] = best["value"]
             if column != "stated_rate":
                 row[f"{column}_basis"] = best["basis"]
-            if _text(best["source"]):
+            if text_or_none(best["source"]):
                 sources.append(str(best["source"]))
             for other in ranked.iloc[1:].itertuples(index=False):
                 if other.value != best["value"]:
@@ -296,7 +287,7 @@ def indicator_series(report_set: ReportSet, department: str | None = None) -> pd
     report is ``ambiguous`` and is not matched across years.
     """
     parts = []
-    for report in _originals(report_set, department):
+    for report in originals(report_set, department):
         frame = indicators(report)
         if frame.empty:
             continue
@@ -337,7 +328,7 @@ def recurring_shortfalls(report_set: ReportSet, department: str | None = None, m
         if len(years) < min_years:
             continue
         first = group.iloc[-1]
-        reasons = [f"{int(y)}：{r}" for y, r in zip(group["year"], group["reason"], strict=True) if _text(r)]
+        reasons = [f"{int(y)}：{r}" for y, r in zip(group["year"], group["reason"], strict=True) if text_or_none(r)]
         rows.append({"department": dept, "name": first["name"], "label": first["label"],
                      "years_short": "、".join(str(y) for y in years), "times_short": len(years),
                      "years_seen": int(first["years"]), "reasons": "；".join(reasons) or None})

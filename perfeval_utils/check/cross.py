@@ -32,7 +32,7 @@ from perfeval_utils.analyse.budget import execution
 from perfeval_utils.analyse.indicators import indicators
 from perfeval_utils.cells import indicator_key, match_key
 from perfeval_utils.read.many import ReportSet
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
 COLUMNS = ["department", "year", "flag", "severity", "evidence", "source", "file"]
 SHARE_COLUMNS = ["department", "year", "file", "parts", "on_target", "share"]

@@ -25,7 +25,7 @@ from perfeval_utils.analyse.indicators import indicators
 from perfeval_utils.cells import match_key
 from perfeval_utils.check.reconcile import reconcile
 from perfeval_utils.read.many import UNIT_FACTORS, to_common_unit
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
 SEVERITY_LABEL = {3: "高", 2: "中", 1: "低"}
 COLUMNS = ["department", "year", "flag", "severity", "evidence", "source", "file"]

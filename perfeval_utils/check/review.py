@@ -34,7 +34,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from perfeval_utils.cells import is_missing, match_key
+from perfeval_utils.cells import is_blank, match_key
 from perfeval_utils.check.flags import DEFAULT, Thresholds, red_flags, review_priority, rule_of
 from perfeval_utils.errors import PerfevalError, UnknownValueError
 from perfeval_utils.read.many import ReportSet, UnknownDepartmentError, load_reports
@@ -256,7 +256,7 @@ def _check_against(report_set: ReportSet, review: Review) -> None:
                             f"{row.year} in the report set", f"{row.department} {row.year}",
                             "load the workbook of that report with the others") from None
         stated = report.meta.get("self_score")
-        if not is_missing(row.self_score) and row.self_score != stated:
+        if not is_blank(row.self_score) and row.self_score != stated:
             raise _mismatch(review, REPORTS.title, row.excel_row, "自评得分",
                             f"自评得分 {row.self_score} but the workbook states {stated}", row.self_score,
                             "the review was prepared from another version of the workbook: write the template again")
@@ -273,10 +273,10 @@ def _check_against(report_set: ReportSet, review: Review) -> None:
 def _moved(review: Review) -> pd.DataFrame:
     rows = []
     for kpi in review.indicators.itertuples(index=False):
-        score_moved = not is_missing(kpi.review_score) and (is_missing(kpi.score) or kpi.review_score != kpi.score)
-        actual_moved = not is_missing(kpi.review_actual) and match_key(kpi.review_actual) != match_key(kpi.actual_text)
+        score_moved = not is_blank(kpi.review_score) and (is_blank(kpi.score) or kpi.review_score != kpi.score)
+        actual_moved = not is_blank(kpi.review_actual) and match_key(kpi.review_actual) != match_key(kpi.actual_text)
         if score_moved or actual_moved:
-            change = kpi.review_score - kpi.score if score_moved and not is_missing(kpi.score) else None
+            change = kpi.review_score - kpi.score if score_moved and not is_blank(kpi.score) else None
             rows.append({c: getattr(kpi, c) for c in MOVED_COLUMNS if c != "change"} | {"change": change})
     return pd.DataFrame(rows, columns=MOVED_COLUMNS)
 
@@ -285,10 +285,10 @@ def _rechecked(row: Any, own: pd.DataFrame) -> tuple[Decimal | None, str, bool |
     """The re-checked total (复核总分, else the sum of complete item scores), its basis, and agreement."""
     items = list(own["review_score"])
     execution = row.review_execution_score
-    complete = len(items) > 0 and not any(is_missing(s) for s in items) and (
-        not is_missing(execution) or is_missing(row.execution_weight))
-    summed = sum(items, Decimal(0)) + (Decimal(0) if is_missing(execution) else execution) if complete else None
-    if not is_missing(row.review_total):
+    complete = len(items) > 0 and not any(is_blank(s) for s in items) and (
+        not is_blank(execution) or is_blank(row.execution_weight))
+    summed = sum(items, Decimal(0)) + (Decimal(0) if is_blank(execution) else execution) if complete else None
+    if not is_blank(row.review_total):
         return row.review_total, "复核总分", None if summed is None else summed == row.review_total
     if summed is not None:
         return summed, "各项复核得分之和", None
@@ -320,7 +320,7 @@ def review_gap(report_set: ReportSet, reviews: Review | Iterable[Review]) -> Rev
                 "difference": None if rechecked is None or stated is None else rechecked - stated,
                 "moved": len(own),
                 "moved_list": "；".join(_moved_text(m) for m in own.itertuples(index=False)),
-                "total_agrees": agrees, "note": None if is_missing(row.review_note) else row.review_note,
+                "total_agrees": agrees, "note": None if is_blank(row.review_note) else row.review_note,
             })
     table = pd.DataFrame(rows, columns=GAP_COLUMNS)
     moved = pd.concat(moved_frames, ignore_index=True) if moved_frames else pd.DataFrame(columns=MOVED_COLUMNS)
@@ -340,7 +340,7 @@ def round_gap(report_set: ReportSet, review_path: str | Path | None) -> ReviewGa
 def _moved_text(row: Any) -> str:
     if row.change is not None:
         return f"指标{row.indicator_id} 得分 {row.score}→{row.review_score}"
-    if not is_missing(row.review_score):
+    if not is_blank(row.review_score):
         return f"指标{row.indicator_id} 复核得分 {row.review_score}"
     return f"指标{row.indicator_id} 实现值「{row.actual_text}」→「{row.review_actual}」"
 
@@ -387,7 +387,7 @@ def gap_text(gap: ReviewGap) -> str:
     lines = []
     for row in gap.reports.itertuples(index=False):
         if row.difference is None or pd.isna(row.difference):
-            stated = "未列" if is_missing(row.self_score) else f"{row.self_score} 分"
+            stated = "未列" if is_blank(row.self_score) else f"{row.self_score} 分"
             rechecked = "未复核" if row.rechecked is None else f"{row.rechecked} 分"
             lines.append(f"{row.file}：自评 {stated}，复核 {rechecked}，差额无从计算")
             continue

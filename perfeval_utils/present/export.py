@@ -26,7 +26,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from perfeval_utils.cells import is_missing
+from perfeval_utils.cells import is_blank
 from perfeval_utils.errors import PerfevalError
 from perfeval_utils.read.many import COMMON_UNIT, ReportSet
 from perfeval_utils.values import parse_value
@@ -44,7 +44,7 @@ ENCODING: Final = "utf-8-sig"
 
 def _csv_text(value: Any) -> str:
     """A cell of the CSV: blank for a missing value, the exact Decimal text for numbers."""
-    if is_missing(value):
+    if is_blank(value):
         return ""
     if isinstance(value, Decimal):
         return format(value, "f")

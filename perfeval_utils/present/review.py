@@ -17,7 +17,7 @@ import pandas as pd
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
-from perfeval_utils.cells import is_missing
+from perfeval_utils.cells import is_blank
 from perfeval_utils.present.writer import COMMENT_AUTHOR, add_sheet, new_workbook, save, write_meta, write_rows
 from perfeval_utils.read.many import ReportSet
 from perfeval_utils.read.review import INDICATORS, INFO, REPORTS, REVIEWER_COLUMNS, Review
@@ -92,7 +92,7 @@ def review_from_sample(report_set: ReportSet, sample: pd.DataFrame,
                                                                "actual_text", "weight", "score")}})
     frames = []  # built as the loader builds them (sheet_frame), so a template equals its reloaded self
     for sheet, rows in ((REPORTS, reports), (INDICATORS, indicators)):
-        records = [[None if is_missing(row.get(name)) else row.get(name) for name in sheet.names] + [at]
+        records = [[None if is_blank(row.get(name)) else row.get(name) for name in sheet.names] + [at]
                    for at, row in enumerate(rows, start=2)]
         frames.append(sheet_frame(records, sheet))
     defaults = {"复核批次": None, "抽样种子": str(sample.attrs.get("seed", "")) or None, "复核单位": None,

@@ -7,7 +7,6 @@ each). Numbers are written as numbers, with their unit in a column of its own.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +16,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from perfeval_utils.cells import is_blank
 from perfeval_utils.check.reconcile import findings
 from perfeval_utils.read.workbook import Report
 
@@ -38,7 +38,7 @@ def working_paper_path(report: Report, out_dir: str | Path) -> Path:
 
 def _cell(value: object) -> object:
     """Decimals stay exact numbers; NA becomes an empty cell."""
-    if value is None or (not isinstance(value, str | Decimal) and pd.isna(value)):
+    if is_blank(value):
         return None
     return value
 

@@ -38,8 +38,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perfeval_utils import schema
+from perfeval_utils.cells import is_blank
 from perfeval_utils.errors import PerfevalError
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from perfeval_utils.schema import Column, Kind, Sheet
 
 #: Data validation covers the header's column down to this row (or further, for longer sheets).
@@ -137,18 +138,6 @@ class WriteError(PerfevalError):
 # ---- values --------------------------------------------------------------------------------
 
 
-def _missing(value: Any) -> bool:
-    """None, NaN and pd.NA are a blank cell."""
-    if value is None:
-        return True
-    if isinstance(value, str | Decimal | dt.date):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _trailing_zeros(value: Decimal) -> bool:
     """98.250 or 100.00: a printed precision that a number cell would lose."""
     exponent = value.as_tuple().exponent
@@ -180,7 +169,7 @@ def excel_number(value: Decimal | int | float, where: str = "") -> int | float:
 
 def _cell_value(value: Any, column: Column, where: str) -> Any:
     """What to put in the cell for one frame value of ``column``."""
-    if _missing(value):
+    if is_blank(value):
         return None
     if column.kind is Kind.TEXT:
         return str(value)
@@ -192,7 +181,7 @@ def _cell_value(value: Any, column: Column, where: str) -> Any:
 
 
 def _meta_value(key: str, value: Any) -> Any:
-    if _missing(value):
+    if is_blank(value):
         return None
     if isinstance(value, Decimal | float) or (isinstance(value, int) and not isinstance(value, bool)):
         return excel_number(value, f"基本信息 {key}")
@@ -350,7 +339,7 @@ def write_rows(ws: Worksheet, sheet: Sheet, frame: pd.DataFrame) -> None:
 def meta_rows(meta: Mapping[str, Any], sources: Mapping[str, str | None]) -> list[tuple[str, Any, str | None]]:
     """(字段, value, 出处) for every row 基本信息 had (the keys of ``sources``), then every other stated value."""
     chinese = {key: field for field, key in schema.META_FIELDS.items()}
-    keys = [*sources, *(k for k, v in meta.items() if k not in sources and not _missing(v))]
+    keys = [*sources, *(k for k, v in meta.items() if k not in sources and not is_blank(v))]
     return [(chinese.get(key, key), meta.get(key), sources.get(key)) for key in keys]
 
 
@@ -362,7 +351,7 @@ def write_meta(ws: Worksheet, rows: Sequence[tuple[str, Any, str | None]]) -> No
         written = _meta_value(field, value)
         if written is not None:
             _put(ws, at, 2, written)
-        if not _missing(source):
+        if not is_blank(source):
             _put(ws, at, 3, str(source))
         validation = _meta_validation(keys.get(field))
         if validation is not None:

@@ -922,8 +922,8 @@ def load_form(path: str | Path, sheet: str | None = None, *, amount_unit: str | 
         )
     claims = sheet_frame(reader.claims, schema.CLAIMS)
     report = Report(
-        path, reader.meta, budget, kpis, sheet_frame([], schema.TASKS), claims, sheet_frame([], schema.RULES),
-        reader.meta_sources,
+        path=path, meta=reader.meta, budget=budget, kpis=kpis, tasks=sheet_frame([], schema.TASKS), claims=claims,
+        rules=sheet_frame([], schema.RULES), meta_sources=reader.meta_sources,
     )
     unplaced = pd.DataFrame(reader.unplaced, columns=["cell", "value", "reason"]).astype("str")
     cells = pd.DataFrame(reader.cells, columns=["frame", "key", "column", "value", "cell"])

@@ -804,8 +804,9 @@ def load_report(path: str | Path) -> Report:
         _note_amounts(loader, meta, budget, tasks)
     finally:
         book.close()
-    frames = [table.frame() for table in (budget, kpis, tasks, claims, rules)]
-    return Report(path, meta, *frames, meta_sources, tuple(loader.warnings))
+    return Report(path=path, meta=meta, budget=budget.frame(), kpis=kpis.frame(), tasks=tasks.frame(),
+                  claims=claims.frame(), rules=rules.frame(), meta_sources=meta_sources,
+                  warnings=tuple(loader.warnings))
 
 
 _FORMAT_TITLES = frozenset(sheet.title for sheet in schema.SHEETS)

@@ -12,11 +12,12 @@ from typing import Any
 
 import pandas as pd
 
-from perfeval_utils.check.rules.lookup import _blank, report_resolver
+from perfeval_utils.cells import is_blank
+from perfeval_utils.check.rules.lookup import report_resolver
 from perfeval_utils.check.rules.syntax import Resolver, evaluate, parse_expression, references_in
 from perfeval_utils.check.rules.units import Quantity, RuleError, UnitMismatchError
 from perfeval_utils.errors import PerfevalError
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
 # ---- rules -------------------------------------------------------------------------------
 
@@ -43,16 +44,16 @@ class RuleOutcome:
     excel_row: int | None = None
 
 
-def _cell(row: Mapping[str, Any] | pd.Series, *names: str) -> Any:
+def _row_value(row: Mapping[str, Any] | pd.Series, *names: str) -> Any:
     for name in names:
         if name in row:  # a dict's keys, a Series' index
             value = row[name]
-            return None if _blank(value) else value
+            return None if is_blank(value) else value
     return None
 
 
 @contextlib.contextmanager
-def _where(place: str) -> Iterator[None]:
+def _placed(place: str) -> Iterator[None]:
     """Prefix a RuleError raised inside with the rule and the side it came from."""
     try:
         yield
@@ -66,34 +67,34 @@ def _check(
     report: Report, row: Mapping[str, Any] | pd.Series, resolve: Resolver, partial: dict[str, Any]
 ) -> RuleOutcome:
     """Check one row; ``partial`` collects what was reached, for the outcome of a rule that fails."""
-    rule_id = str(_cell(row, "rule_id", "编号") or "")
-    description = str(_cell(row, "description", "说明") or "")
-    left_text = str(_cell(row, "left", "左式") or "")
-    right_text = str(_cell(row, "right", "右式") or "")
-    tolerance_text = _cell(row, "tolerance", "容差")
-    excel_row = _cell(row, "excel_row")
+    rule_id = str(_row_value(row, "rule_id", "编号") or "")
+    description = str(_row_value(row, "description", "说明") or "")
+    left_text = str(_row_value(row, "left", "左式") or "")
+    right_text = str(_row_value(row, "right", "右式") or "")
+    tolerance_text = _row_value(row, "tolerance", "容差")
+    excel_row = _row_value(row, "excel_row")
     partial.update(rule_id=rule_id, description=description, left_text=left_text, right_text=right_text,
                    excel_row=None if excel_row is None else int(excel_row))
-    with _where(f"核对 {rule_id} 左式"):
+    with _placed(f"核对 {rule_id} 左式"):
         left_expr = parse_expression(left_text)
-    with _where(f"核对 {rule_id} 右式"):
+    with _placed(f"核对 {rule_id} 右式"):
         right_expr = parse_expression(right_text)
     partial["references"] = tuple(r.text for r in dict.fromkeys((*references_in(left_expr),
                                                                   *references_in(right_expr))))
     tolerance: Quantity | None = None
     if tolerance_text is not None and str(tolerance_text).strip():
-        with _where(f"核对 {rule_id} 容差"):
+        with _placed(f"核对 {rule_id} 容差"):
             tolerance = Quantity.parse(str(tolerance_text))
             if tolerance.value < 0:
                 raise RuleError(f"容差 {tolerance} is negative; write the allowed difference as a positive number")
         partial["tolerance"] = tolerance
-    with _where(f"核对 {rule_id} 左式"):
+    with _placed(f"核对 {rule_id} 左式"):
         left = evaluate(left_expr, resolve)
     partial["left"] = left
-    with _where(f"核对 {rule_id} 右式"):
+    with _placed(f"核对 {rule_id} 右式"):
         right = evaluate(right_expr, resolve)
     partial["right"] = right
-    with _where(f"核对 {rule_id}"):
+    with _placed(f"核对 {rule_id}"):
         if not left.unit.same_dimension(right.unit):
             raise UnitMismatchError(
                 f"左式 {left} and 右式 {right} are in different units ({left.unit.name} vs {right.unit.name}); "

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from perfeval_utils.cells import is_blank
 from perfeval_utils.check.rules.syntax import Reference, Resolver, parse_expression
 from perfeval_utils.check.rules.units import (
     _PLAIN,
@@ -21,7 +22,7 @@ from perfeval_utils.check.rules.units import (
     UnknownNameError,
     parse_unit,
 )
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from perfeval_utils.values import parse_value
 
 # ---- the workbook's named figures ----------------------------------------------------------
@@ -31,15 +32,6 @@ _TASK_FIELDS = {"资金": "amount", "报告指标数": "stated_indicators", "报
 _KPI_FIELDS = {"预期值": "target_text", "实现值": "actual_text", "分值": "weight", "得分": "score"}
 _META_FIELDS = {"自评得分": "self_score", "年末结转结余": "carryover", "预算执行率分值": "execution_weight",
                 "预算执行率得分": "execution_score"}
-
-
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _listing(names: Iterable[str], limit: int = 12) -> str:
@@ -109,7 +101,7 @@ class _Lookup:
             raise UnknownNameError(f"{ref.text}: {ref.table} takes no field; write {example}", reference=ref.text)
 
     def _value(self, ref: Reference, value: Any, unit: Unit, source: str, need_value: bool) -> _Figure:
-        if _blank(value):
+        if is_blank(value):
             if need_value:
                 raise UnknownNameError(f"{ref.text} is blank in the workbook (the report does not state it)",
                                        reference=ref.text)
@@ -160,7 +152,7 @@ class _Lookup:
         row = self._row(ref, self.report.tasks, "task_id", "任务")
         unit = self.money if column == "amount" else parse_unit("个")
         value = row[column]
-        if column != "amount" and not _blank(value):
+        if column != "amount" and not is_blank(value):
             value = int(value)  # a nullable Int64 count
         return self._value(ref, value, unit, _source(row["source"]), need_value)
 
@@ -171,7 +163,7 @@ class _Lookup:
         if column in ("weight", "score"):
             return self._value(ref, row[column], parse_unit("分"), source, need_value)
         text = row[column]
-        if _blank(text):
+        if is_blank(text):
             return self._value(ref, None, _PLAIN, source, need_value)
         if not need_value:
             return _Figure(None, source)
@@ -202,7 +194,7 @@ class _Lookup:
 
 
 def _source(value: Any) -> str:
-    return "" if _blank(value) else str(value)
+    return "" if is_blank(value) else str(value)
 
 
 def report_resolver(report: Report) -> Resolver:

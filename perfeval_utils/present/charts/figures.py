@@ -14,18 +14,14 @@ Colours come from :data:`COLOURS` and sizes from the active rcParams (the house 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Final
 
-import matplotlib as mpl
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Annotation
@@ -33,8 +29,23 @@ from matplotlib.text import Annotation
 from perfeval_utils.analyse.budget import execution, split
 from perfeval_utils.analyse.indicators import OVER_ACHIEVEMENT_THRESHOLD, indicators, shortfalls, target_flags
 from perfeval_utils.analyse.scoring import ScoreResult, by_category, score
+from perfeval_utils.cells import is_blank, text_or_none
+from perfeval_utils.present.charts.layout import (
+    as_float,
+    end_label,
+    fit_right,
+    horizontal_grid,
+    new_figure,
+    points,
+    printed,
+    say,
+    shorten,
+    trimmed,
+    two_places,
+    wrap,
+)
 from perfeval_utils.present.charts.style import COLOURS
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 from perfeval_utils.schema import BUDGET_DIMENSIONS, TOTAL
 
 #: Completion axis stops here: one 4304 % bar would otherwise squash every other bar to a sliver.
@@ -55,170 +66,25 @@ MAX_REASON_LINES: Final = 4
 MIN_ROWS: Final = 6
 MIN_SHORTFALL_ROWS: Final = 3
 
-_CENT: Final = Decimal("0.01")
-_ELLIPSIS: Final = "…"
 _NO_SHORTFALL: Final = "无未完成指标"
 
 
-# ---- values and text -------------------------------------------------------------------------
-
-
-def _missing(value: Any) -> bool:
-    """None, NaN and pd.NA all mean "not stated" (pandas frames mix them)."""
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
-
-
-def _text(value: Any) -> str | None:
-    """Non-blank text or None: labels and reasons may be None, NaN or empty."""
-    if _missing(value):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _float(value: Decimal | None) -> float:
-    """Decimal to float for drawing only; a missing value draws as nothing (0)."""
-    return 0.0 if _missing(value) else float(value)  # type: ignore[arg-type]
-
-
-def _printed(value: Decimal) -> str:
-    """An amount as the report prints it (1415.43, 194.9), never in exponent notation."""
-    return format(value, "f")
-
-
-def _trimmed(value: Decimal) -> str:
-    """Two decimals at most, trailing zeros dropped: 306.25, 605, 100 (for % and points)."""
-    rounded = value.quantize(_CENT, rounding=ROUND_HALF_UP)
-    return format(rounded.normalize() if rounded != 0 else Decimal(0), "f")
-
-
-def _two_places(value: Decimal) -> str:
-    """Exactly two decimals (98.25, 48.32): how rates and scores are printed in the reports."""
-    return format(value.quantize(_CENT, rounding=ROUND_HALF_UP), "f")
-
-
-def _char_width(char: str) -> int:
-    """2 for characters a CJK font draws full-width (Chinese, full-width punctuation, “”), else 1."""
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F", "A") else 1
-
-
-def _width(text: str) -> int:
-    return sum(_char_width(c) for c in text)
-
-
-def _shorten(text: str, width: int) -> str:
-    """Cut to ``width`` half-width units with an ellipsis, so tick labels stay on one line."""
-    if _width(text) <= width:
-        return text
-    kept, used = [], _char_width(_ELLIPSIS)
-    for char in text:
-        used += _char_width(char)
-        if used > width:
-            break
-        kept.append(char)
-    return "".join(kept).rstrip() + _ELLIPSIS
-
-
-def _wrap(text: str, width: int, max_lines: int) -> str:
-    """Wrap Chinese text (no spaces to break at) by display width; the last line ends in … if cut."""
-    lines: list[str] = []
-    current, used = "", 0
-    for char in " ".join(text.split()):
-        if used + _char_width(char) > width:
-            lines.append(current)
-            current, used = "", 0
-            if char == " ":
-                continue
-        current += char
-        used += _char_width(char)
-    if current:
-        lines.append(current)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        while last and _width(last) + _char_width(_ELLIPSIS) > width:
-            last = last[:-1]
-        lines[-1] = last.rstrip() + _ELLIPSIS
-    return "\n".join(lines)
-
-
-def _points(key: str) -> float:
-    """A font size rcParam in points (rcParams may hold names like "medium")."""
-    return float(FontProperties(size=mpl.rcParams[key]).get_size_in_points())
+# ---- layout shared by the four charts (the rest is in layout.py) ------------------------------
 
 
 def _amount_axis(report: Report) -> str:
     return f"金额（{report.amount_unit}）"
 
 
-# ---- figure plumbing -------------------------------------------------------------------------
-
-
-def _new_figure() -> Figure:
-    """A pyplot figure (so notebooks show it) at the style's size, with the layout engine on.
-
-    The layout engine is asked for explicitly because the charts rely on it to keep long
-    Chinese labels inside the figure even where the style has not been applied.
-    """
-    return plt.figure(layout="constrained")
-
-
 def _row_font(fig: Figure, rows: int, share: float = 0.72) -> float:
     """Tick font for ``rows`` one-line labels in ``share`` of the figure height, at most the style's."""
     available = fig.get_figheight() * 72 * share / max(rows, 1)
-    return max(MIN_ROW_FONT, min(_points("ytick.labelsize"), available / (LINE_SPACING + 0.2)))
-
-
-def _say(ax: Axes, message: str) -> None:
-    """An axes without data shows why, in words, instead of an empty frame."""
-    ax.set_axis_off()
-    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
-            fontsize=_points("axes.titlesize"), color=COLOURS["reference_line"])
+    return max(MIN_ROW_FONT, min(points("ytick.labelsize"), available / (LINE_SPACING + 0.2)))
 
 
 def _rows_top_down(ax: Axes, rows: int, minimum: int = MIN_ROWS) -> None:
     """Row 0 at the top; at least ``minimum`` row slots so few bars keep a normal thickness."""
     ax.set_ylim(max(rows, minimum) - 0.5, -0.5)
-
-
-def _horizontal_grid(ax: Axes) -> None:
-    """Horizontal bars are read off the x axis: vertical grid lines only."""
-    ax.grid(False)
-    ax.grid(True, axis="x")
-
-
-def _end_label(ax: Axes, x: float, y: float, text: str, *, inside: bool, size: float) -> Annotation:
-    """Write ``text`` at a horizontal bar's end: just inside it (cut bars, long bars) or just after it.
-
-    A label after the bar gets a patch of the axes' own background, so a reference line
-    passing under it (the 100 % line) does not strike through the digits.
-    """
-    background = None if inside else {"facecolor": mpl.rcParams["axes.facecolor"], "edgecolor": "none", "pad": 1}
-    return ax.annotate(text, (x, y), xytext=(-6 if inside else 6, 0), textcoords="offset points",
-                       ha="right" if inside else "left", va="center", fontsize=size, bbox=background, zorder=5)
-
-
-def _fit_right(ax: Axes, labels: Sequence[Annotation], data_right: float) -> None:
-    """Widen the x range so labels written after bar ends stay inside the axes.
-
-    The layout engine keeps tick labels inside the figure but not texts in the axes, so the
-    room is measured: a label whose anchor is at data x and which reaches ``extra`` pixels
-    beyond it fits when x * width / right + extra <= width.
-    """
-    for label in labels:
-        label.set_in_layout(False)  # else the layout engine shrinks the axes around them first
-    right = max(data_right, 1e-9)
-    for _ in range(2):  # the new range can change tick labels, hence the axes width: settle once more
-        ax.set_xlim(0, right)
-        ax.figure.draw_without_rendering()  # type: ignore[union-attr]
-        width = ax.get_window_extent().width
-        for label in labels:
-            anchor = ax.transData.transform((label.xy[0], 0))[0]
-            extra = label.get_window_extent().x1 - anchor
-            room = width * 0.98 - extra
-            if label.xy[0] > 0 and room > 0:
-                right = max(right, label.xy[0] * width / room)
-    ax.set_xlim(0, right)
 
 
 def _reference_100(ax: Axes) -> Line2D:
@@ -231,13 +97,13 @@ def _reference_100(ax: Axes) -> Line2D:
 def _rate_text(total: pd.Series) -> str:
     """执行率 as printed (two decimals), the report's own figure where it differs or is all there is."""
     rate, stated = total["rate"], total["stated_rate"]
-    if not _missing(rate):
-        text = f"执行率 {_two_places(rate)}%"
-        if not _missing(stated) and total["rate_matches"] is False:
-            text += f"（报告 {_printed(stated)}%）"
+    if not is_blank(rate):
+        text = f"执行率 {two_places(rate)}%"
+        if not is_blank(stated) and total["rate_matches"] is False:
+            text += f"（报告 {printed(stated)}%）"
         return text
-    if not _missing(stated):
-        return f"报告执行率 {_printed(stated)}%"
+    if not is_blank(stated):
+        return f"报告执行率 {printed(stated)}%"
     return "执行率无法计算（预算数或执行数未列）"
 
 
@@ -246,9 +112,9 @@ def _draw_total(ax: Axes, report: Report, total: pd.Series) -> None:
     names = ("预算数", "执行数")
     amounts = (total["budget"], total["executed"])
     colours = (COLOURS["budget"], COLOURS["executed"])
-    bars = ax.bar(names, [_float(a) for a in amounts], color=colours, width=0.6)
-    labels = ["未列" if _missing(a) else _printed(a) for a in amounts]
-    ax.bar_label(bars, labels=labels, padding=4, fontsize=_points("font.size"))
+    bars = ax.bar(names, [as_float(a) for a in amounts], color=colours, width=0.6)
+    labels = ["未列" if is_blank(a) else printed(a) for a in amounts]
+    ax.bar_label(bars, labels=labels, padding=4, fontsize=points("font.size"))
     ax.margins(y=0.15)
     ax.set_ylim(bottom=0)
     ax.set_ylabel(_amount_axis(report))
@@ -273,8 +139,8 @@ def _split_rows(report: Report) -> list[_SplitRow]:
             continue
         rows.append(_SplitRow(dimension, None, None, None, None))
         for line in lines.itertuples(index=False):
-            amount = None if _missing(line.amount) else line.amount
-            share = None if _missing(line.share) else line.share
+            amount = None if is_blank(line.amount) else line.amount
+            share = None if is_blank(line.share) else line.share
             rows.append(_SplitRow(dimension, str(line.item), amount, line.basis, share))
     return rows
 
@@ -282,8 +148,8 @@ def _split_rows(report: Report) -> list[_SplitRow]:
 def _split_label(row: _SplitRow) -> str:
     if row.amount is None:
         return "未列"
-    share = "" if row.share is None else f"（{_two_places(row.share)}%）"
-    return _printed(row.amount) + share
+    share = "" if row.share is None else f"（{two_places(row.share)}%）"
+    return printed(row.amount) + share
 
 
 def _draw_split(ax: Axes, report: Report) -> list[Annotation]:
@@ -293,7 +159,7 @@ def _draw_split(ax: Axes, report: Report) -> list[Annotation]:
     """
     rows = _split_rows(report)
     if not rows:
-        _say(ax, "未列资金来源、支出性质分项")
+        say(ax, "未列资金来源、支出性质分项")
         return []
     positions = list(range(len(rows)))
     size = _row_font(ax.figure, len(rows))  # type: ignore[arg-type]
@@ -301,20 +167,20 @@ def _draw_split(ax: Axes, report: Report) -> list[Annotation]:
     labels: list[Annotation] = []
     for y, row in zip(positions, rows, strict=True):
         if row.item is None:
-            ax.text(0, y, row.dimension, ha="left", va="center", fontsize=_points("axes.labelsize"))
+            ax.text(0, y, row.dimension, ha="left", va="center", fontsize=points("axes.labelsize"))
             ticks.append("")
             continue
         colour = COLOURS["budget"] if row.basis == "预算数" else COLOURS["executed"]
-        ax.barh([y], [_float(row.amount)], color=colour, height=0.65)
-        labels.append(_end_label(ax, _float(row.amount), y, _split_label(row), inside=False, size=size))
-        ticks.append(_shorten(row.item, NAME_WIDTH))
+        ax.barh([y], [as_float(row.amount)], color=colour, height=0.65)
+        labels.append(end_label(ax, as_float(row.amount), y, _split_label(row), inside=False, size=size))
+        ticks.append(shorten(row.item, NAME_WIDTH))
     ax.set_yticks(positions, ticks, fontsize=size)
     ax.tick_params(axis="y", length=0)
     _rows_top_down(ax, len(rows))
-    _horizontal_grid(ax)
+    horizontal_grid(ax)
     ax.set_xlabel(f"{_amount_axis(report)}，括号内为占合计的比例")
     ax.set_title("资金来源与支出性质")
-    ax.set_xlim(0, max(_float(r.amount) for r in rows) or 1)
+    ax.set_xlim(0, max(as_float(r.amount) for r in rows) or 1)
     return labels
 
 
@@ -326,17 +192,17 @@ def budget_execution_figure(report: Report) -> Figure:
     """
     lines = execution(report)
     total = lines[lines["dimension"] == TOTAL].iloc[0]
-    fig = _new_figure()
+    fig = new_figure()
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 2.2]})
     _draw_total(left, report, total)
     labels = _draw_split(right, report)
-    item = _shorten(str(total["item"]), TITLE_ITEM_WIDTH)
+    item = shorten(str(total["item"]), TITLE_ITEM_WIDTH)
     fig.suptitle(f"{item}：预算执行情况，{_rate_text(total)}")
     fig.legend(handles=[Patch(color=COLOURS["budget"], label="预算数"),
                         Patch(color=COLOURS["executed"], label="执行数")],
                loc="outside lower center", ncols=2)
     if labels:
-        _fit_right(right, labels, right.get_xlim()[1])
+        fit_right(right, labels, right.get_xlim()[1])
     return fig
 
 
@@ -345,10 +211,10 @@ def budget_execution_figure(report: Report) -> Figure:
 
 def _part_label(row: Any, multi_part: bool) -> str:
     """"8 推广“智慧工会”扩大… · 阅读量": id and name, plus the part's label where an indicator has several."""
-    label = f"{row.indicator_id} {_shorten(str(row.name), NAME_WIDTH)}"
+    label = f"{row.indicator_id} {shorten(str(row.name), NAME_WIDTH)}"
     if multi_part:
-        part = _text(row.label) or f"第{row.part}项"
-        label += f" · {_shorten(part, PART_WIDTH)}"
+        part = text_or_none(row.label) or f"第{row.part}项"
+        label += f" · {shorten(part, PART_WIDTH)}"
     return label
 
 
@@ -381,25 +247,25 @@ def kpi_completion_figure(report: Report) -> Figure:
     :data:`COMPLETION_CLIP`; a longer bar is cut there and its true value written inside it.
     """
     parts = indicators(report)
-    fig = _new_figure()
+    fig = new_figure()
     ax = fig.subplots()
     if parts.empty:
         fig.suptitle("绩效指标完成率")
-        _say(ax, "报告未列绩效指标")
+        say(ax, "报告未列绩效指标")
         return fig
     flags = target_flags(report)
     over = set(zip(flags["indicator_id"], flags["part"], strict=True))
     counts = parts["indicator_id"].value_counts()
     size = _row_font(fig, len(parts))
-    completions = [c for c in parts["completion"] if not _missing(c)]
+    completions = [c for c in parts["completion"] if not is_blank(c)]
     end = _completion_axis_end(completions)
     ticks: list[str] = []
     labels: list[Annotation] = []
     for y, row in enumerate(parts.itertuples(index=False)):
         ticks.append(_part_label(row, counts[row.indicator_id] > 1))
-        met = None if _missing(row.met) else bool(row.met)
-        if _missing(row.completion):
-            why = "需人工复核" if _text(row.review) else "无可比数值"
+        met = None if is_blank(row.met) else bool(row.met)
+        if is_blank(row.completion):
+            why = "需人工复核" if text_or_none(row.review) else "无可比数值"
             ax.text(1, y, f"无完成率（{why}）", ha="left", va="center", fontsize=size,
                     color=COLOURS["reference_line"])
             continue
@@ -407,27 +273,27 @@ def kpi_completion_figure(report: Report) -> Figure:
         colour = _completion_colour(met, (row.indicator_id, row.part) in over)
         clipped = completion > end
         ax.barh([y], [float(min(completion, end))], color=colour, height=0.65)
-        label = _end_label(ax, float(min(completion, end)), y, f"{_trimmed(completion)}%", inside=clipped, size=size)
+        label = end_label(ax, float(min(completion, end)), y, f"{trimmed(completion)}%", inside=clipped, size=size)
         labels.append(label)
     line = _reference_100(ax)
     ax.set_yticks(range(len(parts)), ticks, fontsize=size)
     ax.tick_params(axis="y", length=0)
     _rows_top_down(ax, len(parts))
     ax.set_xticks(_completion_ticks(end))
-    _horizontal_grid(ax)
-    clip_note = f"；超过 {_trimmed(end)}% 的条形截断，数字为实际值" if completions and max(completions) > end else ""
+    horizontal_grid(ax)
+    clip_note = f"；超过 {trimmed(end)}% 的条形截断，数字为实际值" if completions and max(completions) > end else ""
     ax.set_xlabel(f"完成率（%）{clip_note}")
     unmet = int(parts["met"].eq(False).sum())
     fig.suptitle(f"绩效指标完成率：{len(parts)} 项中 {unmet} 项未完成，{len(over)} 项超过 "
-                 f"{_trimmed(OVER_ACHIEVEMENT_THRESHOLD)}%")
+                 f"{trimmed(OVER_ACHIEVEMENT_THRESHOLD)}%")
     line.set_label("目标 100%")
-    threshold = _trimmed(OVER_ACHIEVEMENT_THRESHOLD)
+    threshold = trimmed(OVER_ACHIEVEMENT_THRESHOLD)
     fig.legend(handles=[Patch(color=COLOURS["met"], label="已完成"),
                         Patch(color=COLOURS["unmet"], label="未完成"),
                         Patch(color=COLOURS["over"], label=f"超过 {threshold}%（目标或偏低）"),
                         line],
                loc="outside lower center", ncols=4)
-    _fit_right(ax, labels, float(end) * 1.04)
+    fit_right(ax, labels, float(end) * 1.04)
     return fig
 
 
@@ -436,35 +302,35 @@ def kpi_completion_figure(report: Report) -> Figure:
 
 def _with_unit(value: Decimal, unit: Any) -> str:
     """"1500 元", "9 名", "0.73%": a number in its unit (the per cent sign sits tight)."""
-    unit_text = _text(unit)
+    unit_text = text_or_none(unit)
     if unit_text is None:
-        return _printed(value)
-    return f"{_printed(value)}{'' if unit_text == '%' else ' '}{unit_text}"
+        return printed(value)
+    return f"{printed(value)}{'' if unit_text == '%' else ' '}{unit_text}"
 
 
 def _gap_text(gap: Any, unit: Any) -> str:
     """"差 1500 元", "差 9 名": the shortfall in the target's own unit."""
-    return "差额无法计算" if _missing(gap) else f"差 {_with_unit(gap, unit)}"
+    return "差额无法计算" if is_blank(gap) else f"差 {_with_unit(gap, unit)}"
 
 
 def _measure_text(row: Any) -> str:
     """"预期 46 名，实现 37 名，完成 80.43%": the comparison behind the bar."""
     pieces = []
-    if not _missing(row.target):
+    if not is_blank(row.target):
         pieces.append(f"预期 {_with_unit(row.target, row.unit)}")
-    if not _missing(row.actual):
+    if not is_blank(row.actual):
         pieces.append(f"实现 {_with_unit(row.actual, row.unit)}")
-    pieces.append("完成率无法计算" if _missing(row.completion) else f"完成 {_trimmed(row.completion)}%")
+    pieces.append("完成率无法计算" if is_blank(row.completion) else f"完成 {trimmed(row.completion)}%")
     return "，".join(pieces)
 
 
 def _reason_block(row: Any, width: int, max_lines: int) -> str:
     """The comparison on the first line, the stated reason wrapped under it."""
-    reason = _text(row.reason) or "报告未说明"
-    first = _shorten(_measure_text(row), width)
+    reason = text_or_none(row.reason) or "报告未说明"
+    first = shorten(_measure_text(row), width)
     if max_lines <= 1:
         return first
-    return first + "\n" + _wrap(f"原因：{reason}", width, max_lines - 1)
+    return first + "\n" + wrap(f"原因：{reason}", width, max_lines - 1)
 
 
 def shortfalls_figure(report: Report) -> Figure:
@@ -474,39 +340,39 @@ def shortfalls_figure(report: Report) -> Figure:
     its bar so the presenter does not need the report open.
     """
     missed = shortfalls(report)
-    fig = _new_figure()
+    fig = new_figure()
     count = len(missed)
     fig.suptitle(f"未完成指标：{count} 项" + ("（按完成率从低到高）" if count > 1 else ""))
     if missed.empty:
         ax = fig.subplots()
         note = "（报告未列绩效指标）" if report.kpis.empty else "：全部指标均已完成"
-        _say(ax, _NO_SHORTFALL + note)
+        say(ax, _NO_SHORTFALL + note)
         return fig
     bars_ax, text_ax = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1, 1.35]})
     size = _row_font(fig, count)
-    text_size = min(_points("font.size"), size)
+    text_size = min(points("font.size"), size)
     row_points = fig.get_figheight() * 72 * 0.7 / max(count, MIN_SHORTFALL_ROWS)
     max_lines = max(1, min(MAX_REASON_LINES, int(row_points // (text_size * LINE_SPACING)) - 1))
     text_width = int(fig.get_figwidth() * 72 * 0.5 / text_size * 2 * 0.9)
     ticks = []
     for y, row in enumerate(missed.itertuples(index=False)):
-        ticks.append(f"{row.indicator_id} {_shorten(str(row.name), NAME_WIDTH - 4)}")
+        ticks.append(f"{row.indicator_id} {shorten(str(row.name), NAME_WIDTH - 4)}")
         text_ax.text(0, y, _reason_block(row, text_width, max_lines), ha="left", va="center",
                      fontsize=text_size, linespacing=LINE_SPACING)
         gap = _gap_text(row.gap, row.unit)
-        if _missing(row.completion):
+        if is_blank(row.completion):
             bars_ax.text(1, y, f"{gap}（无完成率）", ha="left", va="center", fontsize=size)
             continue
         completion = float(row.completion)
         bars_ax.barh([y], [completion], color=COLOURS["unmet"], height=0.6)
-        _end_label(bars_ax, completion, y, gap, inside=completion >= 55, size=size)
+        end_label(bars_ax, completion, y, gap, inside=completion >= 55, size=size)
     _reference_100(bars_ax)
     bars_ax.set_yticks(range(count), ticks, fontsize=size)
     bars_ax.tick_params(axis="y", length=0)
     _rows_top_down(bars_ax, count, MIN_SHORTFALL_ROWS)
     bars_ax.set_xlim(0, 105)
     bars_ax.set_xticks([0, 25, 50, 75, 100])
-    _horizontal_grid(bars_ax)
+    horizontal_grid(bars_ax)
     bars_ax.set_xlabel("完成率（%）")
     text_ax.set_axis_off()
     text_ax.set_xlim(0, 1)
@@ -518,7 +384,7 @@ def shortfalls_figure(report: Report) -> Figure:
 
 def _score_label(scored: Decimal, available: Decimal) -> str:
     """"48.32 / 50": points scored (two decimals) of the points available."""
-    return f"{_two_places(scored)} / {_trimmed(available)}"
+    return f"{two_places(scored)} / {trimmed(available)}"
 
 
 def score_figure(result: ScoreResult) -> Figure:
@@ -528,11 +394,11 @@ def score_figure(result: ScoreResult) -> Figure:
     been scored, the dark one what was, and the 合计 row is compared with the report's 自评得分.
     """
     categories = by_category(result)
-    fig = _new_figure()
+    fig = new_figure()
     ax = fig.subplots()
-    title = f"评分构成：重算 {_two_places(result.total)} 分，等级 {result.grade}"
+    title = f"评分构成：重算 {two_places(result.total)} 分，等级 {result.grade}"
     if result.stated is not None:
-        title += f"（报告自评 {_printed(result.stated)} 分）"
+        title += f"（报告自评 {printed(result.stated)} 分）"
     fig.suptitle(title)
     available_total = sum(categories["available"], Decimal(0))
     names = ["合计", *categories["category"]]
@@ -544,8 +410,8 @@ def score_figure(result: ScoreResult) -> Figure:
             label="可得分值")
     ax.barh(rows, [float(s) for s in scored], color=COLOURS["executed"], height=0.4, label="重算得分")
     labels = [_score_label(s, a) for s, a in zip(scored, available, strict=True)]
-    written = [_end_label(ax, float(max(top, points)), y, label, inside=False, size=size)
-               for y, (label, top, points) in enumerate(zip(labels, available, scored, strict=True))]
+    written = [end_label(ax, float(max(top, got)), y, label, inside=False, size=size)
+               for y, (label, top, got) in enumerate(zip(labels, available, scored, strict=True))]
     handles: list[Any] = [Patch(color=COLOURS["budget"], alpha=0.45, label="可得分值"),
                Patch(color=COLOURS["executed"], label="重算得分")]
     right = max([available_total, result.total])
@@ -553,16 +419,16 @@ def score_figure(result: ScoreResult) -> Figure:
         stated = ax.vlines(float(result.stated), -0.45, 0.45, color=COLOURS["reference_line"],
                            linestyles="--", linewidth=2.2, zorder=4)
         handles.append(Line2D([], [], color=stated.get_color()[0], linestyle="--",
-                              label=f"报告自评 {_printed(result.stated)} 分"))
+                              label=f"报告自评 {printed(result.stated)} 分"))
         right = max(right, result.stated)
     ax.axhline(0.5, color=COLOURS["reference_line"], linewidth=0.8)
     ax.set_yticks(list(rows), names, fontsize=size)
     ax.tick_params(axis="y", length=0)
     _rows_top_down(ax, len(names), minimum=5)
-    _horizontal_grid(ax)
+    horizontal_grid(ax)
     ax.set_xlabel("分值（分）")
     fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
-    _fit_right(ax, written, float(right))
+    fit_right(ax, written, float(right))
     return fig
 
 

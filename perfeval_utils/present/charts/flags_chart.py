@@ -7,23 +7,20 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from perfeval_utils.check.flags import SEVERITY_LABEL
+from perfeval_utils.present.charts.layout import shorten
 from perfeval_utils.present.charts.style import COLOURS
 
 #: Severity → colour, from the house palette (high as unmet, medium as over-achievement, low as budget).
 SEVERITY_COLOUR = {3: COLOURS["unmet"], 2: COLOURS["over"], 1: COLOURS["budget"]}
-LABEL_WIDTH = 22
-
-
-def short_label(text: str, width: int = LABEL_WIDTH) -> str:
-    """The label cut to ``width`` characters with …, so long department names do not squeeze the bars."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+#: Tick label width in half-width units (22 Chinese characters).
+LABEL_WIDTH = 44
 
 
 def flags_figure(priority: pd.DataFrame, flags: pd.DataFrame) -> Figure:
     """Stacked bars per report in priority order: the number of flags of each severity, and the ranking's keys."""
     fig, ax = plt.subplots()
     ax.set_title(f"复核优先顺序：{len(priority)} 份报告，{len(flags)} 个提示")
-    labels = [short_label(f"{int(row.rank)}. {row.year or ''} {row.department or row.file}")
+    labels = [shorten(f"{int(row.rank)}. {row.year or ''} {row.department or row.file}", LABEL_WIDTH)
               for row in priority.itertuples(index=False)]
     left = [0] * len(priority)
     for severity in (3, 2, 1):

@@ -15,12 +15,12 @@ from matplotlib.patches import Patch
 
 from perfeval_utils.check.reconcile import reconcile
 from perfeval_utils.present.charts.style import COLOURS
-from perfeval_utils.read.workbook import Report
+from perfeval_utils.report import Report
 
 DRAWN_KINDS = ("sum", "carryover")
 
 
-def _label(description: str) -> str:
+def _short_description(description: str) -> str:
     """The part of the description before the figures: '支出性质各项执行数之和 … 对 合计执行数 …'."""
     left, _, right = description.partition(" 对 ")
     figures = re.compile(r"\s*-?\d[\d.]*\s*(?:万元|元)?")
@@ -52,7 +52,7 @@ def reconciliation_figure(report: Report, checks: pd.DataFrame | None = None) ->
         difference = "" if row.ok else f"（差 {row.difference}）"
         ax.annotate(f"{row.computed}{difference}", (float(row.computed), position + height / 2), xytext=(4, 0),
                     textcoords="offset points", va="center")
-    ax.set_yticks(list(positions), [_label(d) for d in drawn["description"]])
+    ax.set_yticks(list(positions), [_short_description(d) for d in drawn["description"]])
     ax.invert_yaxis()
     ax.set_xlim(0, max(stated + computed) * 1.35)
     ax.set_xlabel(f"金额（{report.amount_unit}）")

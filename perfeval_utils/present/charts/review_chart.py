@@ -6,7 +6,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from perfeval_utils.present.charts.flags_chart import short_label
+from perfeval_utils.present.charts.flags_chart import LABEL_WIDTH
+from perfeval_utils.present.charts.layout import shorten
 from perfeval_utils.present.charts.style import COLOURS
 
 
@@ -15,7 +16,7 @@ def review_gap_figure(gap: pd.DataFrame) -> Figure:
     rows = gap[gap["difference"].notna()].reset_index(drop=True)
     fig, ax = plt.subplots()
     ax.set_title(f"复核得分与自评得分之差：{len(rows)} 份报告")
-    labels = [short_label(f"{row.year} {row.department}") for row in rows.itertuples(index=False)]
+    labels = [shorten(f"{row.year} {row.department}", LABEL_WIDTH) for row in rows.itertuples(index=False)]
     values = [float(d) for d in rows["difference"]]
     colours = [COLOURS["unmet"] if v < 0 else COLOURS["met"] if v > 0 else COLOURS["reference_line"] for v in values]
     if rows.empty:
