@@ -351,3 +351,17 @@ def test_before_any_review_the_round_has_an_empty_gap_that_says_so(tmp_path: Pat
         assert fig.axes[0].texts[0].get_text() == "尚无可比较的复核结果"
         plt.close(fig)
 
+
+
+def test_reports_of_the_review_the_set_does_not_hold_are_named_not_compared(tmp_path: Path) -> None:
+    """The example review (3 reports) beside data/reference (2 of them): the seed's report is named, left out."""
+    from perfeval_utils.check.review import round_gap
+
+    gap = round_gap(load_round(ROOT / "data" / "reference"), ROOT / "data" / "examples" / "review-round-example.xlsx")
+    assert len(gap.reports) == 2 and "huangpu-zonggonghui-2022.xlsx" not in set(gap.reports["file"])
+    assert gap.note.startswith("复核工作簿 review-round-example.xlsx 中有 1 份报告不在本批工作簿中，"
+                               "未作比较：广州市黄埔区总工会")
+    assert gap_text(gap).splitlines()[0] == gap.note
+    workbook(tmp_path, "甲", 2022)
+    none = round_gap(report_set(tmp_path), ROOT / "data" / "examples" / "review-round-example.xlsx")
+    assert none.reports.empty and gap_text(none) == none.note and "中有 3 份报告不在本批工作簿中" in none.note

@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -233,6 +234,7 @@ class ReviewGap:
     reports: pd.DataFrame
     moved: pd.DataFrame
     distribution: pd.DataFrame
+    note: str = ""
 
 
 GAP_COLUMNS = ["department", "year", "file", "self_score", "rechecked", "basis", "difference", "moved",
@@ -328,13 +330,30 @@ def review_gap(report_set: ReportSet, reviews: Review | Iterable[Review]) -> Rev
 
 
 def round_gap(report_set: ReportSet, review_path: str | Path | None) -> ReviewGap:
-    """review_gap of the review workbook at ``review_path``; with None (no review yet) an empty gap."""
+    """review_gap of the review workbook at ``review_path`` for the reports the set holds; ``note`` says what is not.
+
+    With None (no review yet) the gap is empty. Reports of the review that the set does not hold
+    (another round, or a data folder that is a part of this one) are left out of the comparison
+    and named in ``note``, which :func:`gap_text` prints; :func:`review_gap` itself refuses them.
+    """
+    table = pd.DataFrame(columns=GAP_COLUMNS)
     if review_path is None:
-        table = pd.DataFrame(columns=GAP_COLUMNS)
-        return ReviewGap(table, pd.DataFrame(columns=MOVED_COLUMNS), _distribution(table))
+        return ReviewGap(table, pd.DataFrame(columns=MOVED_COLUMNS), _distribution(table),
+                         "尚无复核结果：复核工作簿填好后，在参数中给出 review_path")
     from perfeval_utils.read.review import load_review
 
-    return review_gap(report_set, load_review(review_path))
+    review = load_review(review_path)
+    held = set(zip(report_set.reports["department"], report_set.reports["year"], strict=True))
+    keep = [(d, int(y)) in held for d, y in zip(review.reports["department"], review.reports["year"], strict=True)]
+    absent = review.reports[[not k for k in keep]]
+    note = "" if absent.empty else (
+        f"复核工作簿 {review.path.name} 中有 {len(absent)} 份报告不在本批工作簿中，未作比较："
+        + "、".join(f"{d} {y}" for d, y in zip(absent["department"], absent["year"], strict=True)))
+    pairs = set(zip(review.reports[keep]["department"], review.reports[keep]["year"], strict=True))
+    indicators = review.indicators[[(d, y) in pairs for d, y in zip(review.indicators["department"],
+                                                                      review.indicators["year"], strict=True)]]
+    kept = dataclasses.replace(review, reports=review.reports[keep], indicators=indicators)
+    return dataclasses.replace(review_gap(report_set, kept), note=note)
 
 
 def _moved_text(row: Any) -> str:
@@ -383,8 +402,8 @@ def sample_text(sample: pd.DataFrame) -> str:
 def gap_text(gap: ReviewGap) -> str:
     """Each reviewed report's self-score, re-checked score and difference, then the indicators that moved."""
     if gap.reports.empty:
-        return "尚无复核结果：复核工作簿填好后，在参数中给出 review_path"
-    lines = []
+        return gap.note or "复核工作簿中没有报告"
+    lines = [gap.note] if gap.note else []
     for row in gap.reports.itertuples(index=False):
         if row.difference is None or pd.isna(row.difference):
             stated = "未列" if is_blank(row.self_score) else f"{row.self_score} 分"
