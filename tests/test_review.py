@@ -365,3 +365,11 @@ def test_reports_of_the_review_the_set_does_not_hold_are_named_not_compared(tmp_
     workbook(tmp_path, "甲", 2022)
     none = round_gap(report_set(tmp_path), ROOT / "data" / "examples" / "review-round-example.xlsx")
     assert none.reports.empty and gap_text(none) == none.note and "中有 3 份报告不在本批工作簿中" in none.note
+
+
+def test_a_set_where_nothing_loaded_gives_an_empty_sample_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "bad.xlsx").write_text("x", encoding="utf-8")
+    reports = load_round(tmp_path)
+    sample = sample_for_review(reports, 3, seed=1)
+    assert sample.empty and list(sample.columns)[-3:] == ["selected", "basis", "why"]
+    assert sample_text(sample).startswith("抽评样本 0 份（共 0 份")

@@ -193,7 +193,8 @@ def sample_for_review(report_set: ReportSet, n: int, *, seed: int, must_include:
         for at, file in enumerate(files):
             rows[file].update(basis=BASES[2] if at in chosen else BASES[3], probability=probabilities[at],
                               places=places[stratum], pool=len(files))
-    table = pd.DataFrame([{**r, "why": _sample_why(r)} for r in rows.values()])
+    records = [{**r, "why": _sample_why(r)} for r in rows.values()]
+    table = pd.DataFrame(records, columns=[c for c in SAMPLE_COLUMNS if c != "selected"])
     table["selected"] = table["basis"] != BASES[3]
     table["probability"] = [Decimal(p.numerator) / Decimal(p.denominator) for p in table["probability"]]
     table["probability"] = [p.quantize(PROBABILITY_PLACES) for p in table["probability"]]
