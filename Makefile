@@ -1,21 +1,42 @@
 # perfeval: two commands on a fresh machine. `make report` sets up and runs every notebook;
 # `make test` sets up and runs the whole test suite (unit tests, chart tests, notebooks).
+# Installs come from requirements.lock (every transitive dependency pinned with its hashes);
+# `make lock` regenerates it from pyproject.toml + requirements*.txt after a dependency changes.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-requirements
+STAMP := $(VENV)/.installed-lock
+LAB_STAMP := $(VENV)/.installed-lab-lock
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+# One resolution for every platform (Windows, macOS, Linux) and Python from 3.11.
+COMPILE := $(PY) -m uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet \
+	--custom-compile-command "make lock"
 
-.PHONY: setup report test bench lab clean
+.PHONY: setup report test bench lab lock clean notebooks
 
 setup: $(STAMP)
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when the pinned requirements or the package metadata change.
-$(STAMP): requirements.txt pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+# Reinstall only when the lock or the package metadata change. --require-hashes: a file on the
+# index that differs from the one locked fails the install. JupyterLab is not in this lock.
+$(STAMP): requirements.lock pyproject.toml | $(PY)
+	$(PIP) --require-hashes -r requirements.lock
+	$(PIP) --no-deps -e .
 	touch $(STAMP)
+
+# requirements.lock plus JupyterLab (its lock is resolved with requirements.lock as constraints).
+$(LAB_STAMP): requirements-lab.lock $(STAMP)
+	$(PIP) --require-hashes -r requirements-lab.lock
+	touch $(LAB_STAMP)
+
+# Re-resolve after editing requirements*.txt (or merging branches that did): test + dev extras into
+# requirements.lock, and those plus lab into requirements-lab.lock. Needs only the uv pin of requirements-dev.txt.
+lock: | $(PY)
+	$(PIP) "$$(grep '^uv==' requirements-dev.txt)"
+	$(COMPILE) --extra test --extra dev -o requirements.lock
+	$(COMPILE) --extra test --extra dev --extra lab -c requirements.lock -o requirements-lab.lock
 
 # Every notebook for every workbook in data/ → build/<department>_<year>/ (HTML, figures, deck).
 report: setup
@@ -29,7 +50,11 @@ test: setup
 bench: setup
 	$(PY) -m benchmarks
 
-lab: setup
+# Re-run every notebook in a fresh kernel and strip run times and versions: a re-run with no change is no diff.
+notebooks: setup
+	$(PY) scripts/notebooks.py --execute notebooks/[0-9][0-9]_*.ipynb notebooks/examples/*.ipynb
+
+lab: $(LAB_STAMP)
 	$(PY) -m jupyter lab notebooks/
 
 clean:

@@ -26,12 +26,15 @@ _LAZY = {
     "Extraction": "perfeval_utils.read.text",
     "load_form": "perfeval_utils.read.form",
     "FormResult": "perfeval_utils.read.form",
+    "read_document": "perfeval_utils.read.document",
+    "Intake": "perfeval_utils.read.document",
 }
 
 __all__ = [
     "DuplicateReportError",
     "Extraction",
     "FormResult",
+    "Intake",
     "Measure",
     "PerfevalError",
     "Report",
@@ -43,6 +46,7 @@ __all__ = [
     "load_report",
     "load_reports",
     "parse_value",
+    "read_document",
     "write_template",
     "write_workbook",
 ]

@@ -128,14 +128,18 @@ def report(data: Path, out: Path, notebooks: Path, no_input: bool) -> None:
 
 def _figures_and_decks(data: Path, out: Path) -> list:  # type: ignore[type-arg]
     from perfeval_utils.present.build import find_workbooks
+    from perfeval_utils.read.many import load_reports
     from perfeval_utils.read.workbook import load_report
 
     written = []
-    for path in find_workbooks([data]):
+    paths = find_workbooks([data])
+    # for the decks' year-over-year slide; a duplicate or unreadable workbook only drops out of the history
+    history = load_reports(paths, on_error="collect", progress=False) if paths else None
+    for path in paths:
         report = load_report(path)
         figures, files = _write_figures(report, out)
         written += files
-        written.append(_write_deck(report, out, figures))
+        written.append(_write_deck(report, out, figures, history))
     return written
 
 
@@ -162,12 +166,12 @@ def _write_figures(report: Any, out: Path) -> tuple[dict[str, Path], list]:  # t
     return pngs, files
 
 
-def _write_deck(report: Any, out: Path, figures: dict[str, Path]) -> Any:
+def _write_deck(report: Any, out: Path, figures: dict[str, Path], history: Any = None) -> Any:
     from perfeval_utils.present.build import Written, output_folder
     from perfeval_utils.present.deck import write_deck
 
     path = output_folder(out, report) / f"{report.path.stem}_评审会.pptx"
-    return Written(write_deck(report, path, figures), "deck")
+    return Written(write_deck(report, path, figures, history), "deck")
 
 
 def _list_written(written: list) -> None:  # type: ignore[type-arg]
@@ -209,13 +213,80 @@ def deck(path: Path, out: Path) -> None:
 @click.option("--year", type=int, required=True, help="年度 / year.")
 @click.option("--like", "like", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="沿用该工作簿的指标与目标 / carry over this workbook's indicators and targets.")
-def template(path: Path, department: str, year: int, like: Path | None) -> None:
+@click.option("--monitoring", is_flag=True,
+              help="加上年中监控表（监控预算、监控指标）/ add the mid-year monitoring sheets.")
+def template(path: Path, department: str, year: int, like: Path | None, monitoring: bool) -> None:
     """写一个待填写的空白工作簿 / write an empty v1 workbook ready to fill in."""
     from perfeval_utils.present.template import write_template
     from perfeval_utils.read.workbook import load_report
 
-    written = write_template(path, department, year, like=load_report(like) if like else None)
+    written = write_template(path, department, year, like=load_report(like) if like else None,
+                             monitoring=monitoring)
     click.echo(f"写入 written: {written}")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="WORKBOOK")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="输出格式 / output format (JSON is ASCII-escaped, so it survives any console encoding).")
+def monitor(path: Path, output: str) -> None:
+    """打印年中监控进度表与提示 / print the mid-year monitoring progress tables and flags.
+
+    Exit status 1 when a flag of high severity fires, 0 otherwise.
+    """
+    from perfeval_utils.check import monitoring
+    from perfeval_utils.read.workbook import load_report
+
+    report = load_report(path)
+    if not monitoring.has_monitoring(report):
+        raise PerfevalError(f"{path.name}: no 监控预算 or 监控指标 rows; fix: add the monitoring sheets "
+                            "(docs/workbook-format.md, 监控预算 / 监控指标)")
+    flags = monitoring.monitoring_flags(report)
+    if output == "json":
+        click.echo(json.dumps(monitoring.monitoring_json(report), ensure_ascii=True, indent=2))
+    else:
+        click.echo(monitoring_text(report, flags))
+    if monitoring.has_high_flag(flags):
+        sys.exit(EXIT_FAILED_CHECKS)
+
+
+def monitoring_text(report: Any, flags: Any) -> str:
+    """The progress tables and flags as terminal text (Chinese counted two columns wide)."""
+    from perfeval_utils.check import monitoring
+    from perfeval_utils.check.flags import SEVERITY_LABEL
+
+    def cell(value: Any) -> str:
+        return "-" if value is None or (not isinstance(value, str) and value != value) else str(value)
+
+    lines = [f"{report.department} {report.year} 年中监控：{monitoring.time_basis(report)}", "", "预算执行 budget:"]
+    widths = (28, 10, 10, 11, 11, 8, 10, 10)
+    lines.append("".join(_pad(h, w) for h, w in zip(
+        ("项目", "年度预算", "截止执行", "执行进度%", "时间进度%", "滞后点", "全年预计", "预计结余"), widths,
+        strict=True)) + "提示")
+    for row in monitoring.budget_progress(report).itertuples(index=False):
+        values = (row.item, row.budget, row.executed_to_date, row.execution_progress, row.time_progress, row.lag,
+                  row.forecast, row.forecast_unspent)
+        lines.append("".join(_pad(cell(v), w) for v, w in zip(values, widths, strict=True)) + cell(row.flags or ""))
+    lines += ["", "指标进度 indicators:"]
+    widths = (6, 24, 12, 10, 10, 6, 9, 9, 12)
+    lines.append("".join(_pad(h, w) for h, w in zip(
+        ("编号", "指标", "年度指标值", "截止完成", "全年预计", "单位", "进度%", "滞后点", "完成可能性"), widths,
+        strict=True)) + "提示 / 说明")
+    for row in monitoring.indicator_progress(report).itertuples(index=False):
+        values = (row.indicator_id, row.name, row.target, row.to_date, row.forecast, row.unit, row.progress, row.lag,
+                  row.likelihood)
+        note = "；".join(t for t in (row.flags, row.note) if isinstance(t, str) and t)
+        lines.append("".join(_pad(cell(v), w) for v, w in zip(values, widths, strict=True)) + note)
+    accuracy = monitoring.forecast_accuracy(report)
+    if len(accuracy):
+        lines += ["", "预计与年末 forecast vs year end:"]
+        for row in accuracy.itertuples(index=False):
+            lines.append(f"  {row.kind} {row.key}「{row.name}」预计 {cell(row.forecast)}，年末 {cell(row.year_end)} "
+                         f"{cell(row.unit)}，误差 {cell(row.error)}（{cell(row.error_pct)}%）{row.flags or ''}")
+    lines += ["", f"提示 flags: {len(flags)}"]
+    for flag in flags.sort_values("severity", ascending=False, kind="stable").itertuples(index=False):
+        lines.append(f"  [{SEVERITY_LABEL[flag.severity]}] {flag.flag}: {flag.evidence}")
+    return "\n".join(lines)
 
 
 @main.command()
@@ -248,16 +319,89 @@ def export_command(paths: tuple[str, ...], out: Path, formats: tuple[str, ...]) 
 
     A folder gives every workbook in it except examples/ (示例数据); see docs/export.md.
     """
-    from perfeval_utils.check.review import round_paths
     from perfeval_utils.present.export import export_all
     from perfeval_utils.read.many import load_reports
 
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise click.BadParameter(f"not found: {', '.join(missing)}", param_hint="FILE_OR_FOLDER")
-    reports = load_reports(round_paths([Path(p) for p in paths]), progress=False)
+    reports = load_reports([Path(p) for p in paths], progress=False)  # a folder's examples/ is left out
     for path in export_all(reports, out, formats or ("performance", "fiscal")):
         click.echo(f"写入 written: {path}")
+
+
+#: What ``perfeval import`` reads in a folder (any file named otherwise is still read when given by name).
+DOCUMENT_SUFFIXES = (".xlsx", ".xls", ".et", ".docx", ".doc", ".pdf", ".html", ".htm", ".txt")
+PENDING_SHEET = "待核"
+
+
+def _documents(values: tuple[str, ...]) -> list[Path]:
+    paths = [Path(v) for v in values]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.BadParameter(f"not found: {', '.join(missing)}", param_hint="FILE_OR_FOLDER")
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += [p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in DOCUMENT_SUFFIXES
+                      and not p.name.startswith(("~$", "."))]
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def write_intake(intake: Any, path: Path) -> Path:
+    """The Report as a v1 workbook, plus a sheet 待核: every open question, warning, unplaced cell or line, drop."""
+    from perfeval_utils import schema
+    from perfeval_utils.present.writer import build_workbook, meta_rows, save
+
+    report = intake.report
+    frames = {sheet.name: getattr(report, sheet.name) for sheet in schema.SHEETS if sheet is not schema.META}
+    book = build_workbook(meta_rows(report.meta, report.meta_sources), frames)
+    sheet = book.create_sheet(PENDING_SHEET)
+    sheet.append(["类别", "位置", "内容", "原因或问题"])
+    for question in intake.open_questions:
+        sheet.append(["待确认", None, None, question])
+    for place, value, reason in intake.unplaced.itertuples(index=False):
+        sheet.append(["未读入", place, value, reason])
+    for line in intake.dropped:
+        page, _, text = line.partition(": ")
+        sheet.append(["已略去（页眉页脚页码）", page, text, "repeated page header/footer or page number"])
+    sheet.append(["读取方式", None, intake.reader, f"encoding: {intake.encoding}" if intake.encoding else None])
+    for column, width in zip("ABCD", (14, 24, 40, 80), strict=True):
+        sheet.column_dimensions[column].width = width
+    return save(book, path)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_FOLDER...")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("data"), show_default=True,
+              help="工作簿输出目录 / folder for the workbooks.")
+@click.option("--department", default=None, help="文件未写明时的部门 / department, when the document states none.")
+@click.option("--year", type=int, default=None, help="文件未写明时的年度 / year, when the document states none.")
+@click.option("--amount-unit", type=click.Choice(["万元", "元"]), default=None,
+              help="文件未写明时的金额单位 / amount unit, when the document states none.")
+def import_documents(paths: tuple[str, ...], out: Path, department: str | None, year: int | None,
+                     amount_unit: str | None) -> None:
+    """读入表格、Word、PDF、网页或文本，写成工作簿 / read forms, Word, PDF, web pages or text into workbooks.
+
+    One v1 workbook per document, named after it (``自评表.pdf`` → ``自评表_pdf.xlsx``), with a sheet 待核
+    listing what a person must still decide. Exit status 2 when a document cannot be read at all.
+    """
+    from perfeval_utils.read.document import read_document
+
+    failed = 0
+    for path in _documents(paths):
+        try:
+            intake = read_document(path, department=department, year=year, amount_unit=amount_unit)
+        except PerfevalError as exc:
+            failed += 1
+            click.echo(f"{path.name}: 错误 error: {exc}")
+            continue
+        target = write_intake(intake, out / f"{path.stem}_{path.suffix.lstrip('.').lower() or 'txt'}.xlsx")
+        click.echo(f"{intake.summary()} → {target}")
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)
 
 
 if __name__ == "__main__":  # pragma: no cover

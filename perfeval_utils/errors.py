@@ -139,3 +139,40 @@ class ValueParseError(PerfevalError):
         self.text = text
         self.reason = reason
         super().__init__(f"cannot read indicator value {text!r}: {reason}")
+
+
+class DocumentError(PerfevalError):
+    """A document (report text, Word, PDF, web page) that cannot be read as it is.
+
+    Like :class:`WorkbookError` it names the file, the place in it (page, paragraph, table, byte),
+    what was found, what was expected and how to fix it.
+    """
+
+    def __init__(self, problem: str, *, file: str | Path, place: str | None = None, found: Any = None,
+                 expected: str | None = None, fix: str | None = None) -> None:
+        self.problem = problem
+        self.file = str(file)
+        self.place = place
+        self.found = found
+        self.expected = expected
+        self.fix = fix
+        parts = [f"文件 {Path(file).name}" + (f", {place}" if place else "") + f": {problem}"]
+        if found is not None:
+            parts.append(f"found: {found!r}")
+        if expected is not None:
+            parts.append(f"expected: {expected}")
+        if fix is not None:
+            parts.append(f"fix: {fix}")
+        super().__init__("; ".join(parts))
+
+
+class ReportTextError(DocumentError):
+    """The report's text cannot be read: missing, binary, or in none of the encodings read (UTF-8, GB18030, UTF-16)."""
+
+
+class ScannedDocumentError(DocumentError):
+    """A PDF without a text layer (a scan): there is no text to read, and nothing here does OCR."""
+
+
+class UnknownDocumentError(DocumentError):
+    """A file whose content is none of the formats read_document reads (or an old binary Word .doc)."""

@@ -16,7 +16,7 @@ from pandas.api.internals import create_dataframe_from_blocks
 from perfeval_utils.errors import (
     describe_place,
 )
-from perfeval_utils.schema import Kind, Sheet
+from perfeval_utils.schema import MONITOR_BUDGET, MONITOR_KPIS, Kind, Sheet
 
 WARNING_COLUMNS = ["file", "sheet", "row", "column", "code", "message"]
 _STR = pd.StringDtype("python", na_value=np.nan)
@@ -60,7 +60,8 @@ class Report:
     under its Chinese name; ``meta_sources`` the 出处 of each 基本信息 field. Each frame
     ends with ``excel_row``, the row of the workbook the line came from. ``warnings`` holds
     what loaded but deserves a second look (:class:`LoadWarning`; as a table:
-    :meth:`warning_table`).
+    :meth:`warning_table`). ``monitoring_budget`` and ``monitoring_kpis`` hold the optional
+    mid-year monitoring sheets 监控预算 / 监控指标 (empty frames with their columns when absent).
     """
 
     path: Path
@@ -72,6 +73,8 @@ class Report:
     rules: pd.DataFrame
     meta_sources: dict[str, str | None] = field(default_factory=dict)
     warnings: tuple[LoadWarning, ...] = ()
+    monitoring_budget: pd.DataFrame = field(default_factory=lambda: sheet_frame([], MONITOR_BUDGET))
+    monitoring_kpis: pd.DataFrame = field(default_factory=lambda: sheet_frame([], MONITOR_KPIS))
 
     @property
     def department(self) -> str:
@@ -91,6 +94,18 @@ class Report:
         table = pd.DataFrame(rows, columns=WARNING_COLUMNS)
         table["row"] = table["row"].astype("Int64")
         return table
+
+    def __repr__(self) -> str:
+        """One line (who, year, what it holds), not eight frames: see perfeval_utils.present.display."""
+        from perfeval_utils.present.display import report_text
+
+        return report_text(self)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the heading, 基本信息 with 出处 under Chinese headers, and the sheet counts."""
+        from perfeval_utils.present.display import report_html
+
+        return report_html(self)
 
 
 def sheet_frame(records: Sequence[Sequence[Any]], sheet: Sheet) -> pd.DataFrame:

@@ -79,7 +79,17 @@ META_FIELDS: dict[str, str] = {
     "预算执行率得分": "execution_score",
     "自评等级": "self_grade",
 }
+#: 基本信息 fields of mid-year monitoring (监控预算 / 监控指标); in Report.meta only when given, so a
+#: self-evaluation's meta is unchanged. 时间进度 overrides the share of the year computed from the date.
+MONITORING_META_FIELDS: dict[str, str] = {
+    "监控截止日期": "monitoring_date",
+    "时间进度": "time_progress",
+}
 META_REQUIRED = ("部门", "年度", "金额单位")
+#: Optional free-text 基本信息 field for the transcriber's notes (what is not printed in the report:
+#: how a name was read, which file a workbook was entered from). Like any field not in META_FIELDS
+#: it is loaded as text into ``Report.meta`` under its Chinese name, so 部门 stays the printed name.
+NOTE_FIELD = "备注"
 AMOUNT_UNITS = ("万元", "元")
 REPORT_KINDS = ("部门整体支出", "项目支出", "部门决算")
 GRADES = ("优", "良", "中", "差")
@@ -127,8 +137,9 @@ KPIS = Sheet(
 )
 DEPARTMENT_SCOPE = "部门整体"
 #: 一级指标, normalised (the suffix 指标 is optional). 投入 and 过程 are the first two levels of
-#: the older 部门整体支出 framework (投入/过程/产出/效益) that Hunan forms still print.
-CATEGORIES = ("产出", "效益", "满意度", "成本", "投入", "过程")
+#: the older 部门整体支出 framework (投入/过程/产出/效益) that Hunan forms still print; 决策 and 过程
+#: (written 项目决策 / 项目管理) the first two of the 决策/过程/产出/效益 project framework.
+CATEGORIES = ("产出", "效益", "满意度", "成本", "投入", "过程", "决策")
 
 # ---- 任务 ----------------------------------------------------------------------------
 
@@ -196,9 +207,57 @@ RULES = Sheet(
 
 SHEETS: tuple[Sheet, ...] = (META, BUDGET, KPIS, TASKS, CLAIMS, RULES)
 
+# ---- 监控预算 / 监控指标 (optional: mid-year monitoring, 绩效运行监控) -------------------------
+# Kept out of SHEETS so that a self-evaluation is written and templated as before; a workbook may
+# hold both (the year-end sheets and the July monitoring) and load_report reads both.
+
+MONITOR_BUDGET = Sheet(
+    "监控预算",
+    "monitoring_budget",
+    (
+        Column("维度", "dimension", required=True),
+        Column("项目", "item", required=True),
+        Column("年度预算数", "budget", Kind.AMOUNT),
+        Column("截止执行数", "executed_to_date", Kind.AMOUNT),
+        Column("全年预计执行数", "forecast", Kind.AMOUNT),
+        Column("偏差原因", "reason"),
+        Column("纠偏措施", "remedy"),
+        Column("出处", "source"),
+    ),
+    optional=True,
+)
+
+MONITOR_KPIS = Sheet(
+    "监控指标",
+    "monitoring_kpis",
+    (
+        Column("编号", "indicator_id", required=True),
+        Column("范围", "scope", required=True),
+        Column("一级指标", "category", required=True),
+        Column("二级指标", "subcategory"),
+        Column("指标名称", "name", required=True),
+        Column("年度指标值", "target_text"),
+        Column("截止完成值", "to_date_text"),
+        Column("全年预计完成值", "forecast_text"),
+        Column("完成可能性", "likelihood"),
+        Column("偏差原因类型", "reason_type"),
+        Column("原因说明", "reason"),
+        Column("纠偏措施", "remedy"),
+        Column("出处", "source"),
+    ),
+    optional=True,
+    id_column="indicator_id",
+)
+#: 完成可能性 and 偏差原因类型: the fixed lists of the 执行监控表 (财预〔2019〕136号).
+LIKELIHOODS = ("确定能", "有可能", "完全不可能")
+REASON_TYPES = ("经费保障", "制度保障", "人员保障", "硬件条件保障", "其他")
+MONITORING_SHEETS: tuple[Sheet, ...] = (MONITOR_BUDGET, MONITOR_KPIS)
+#: Every sheet load_report reads.
+FORMAT_SHEETS: tuple[Sheet, ...] = (*SHEETS, *MONITORING_SHEETS)
+
 
 def normalise_category(text: str) -> str | None:
-    """产出指标 → 产出; None when the text is not one of the four categories."""
+    """产出指标 → 产出; None when the text is not one of CATEGORIES."""
     core = text.strip()
     if core.endswith("指标"):
         core = core[: -len("指标")]

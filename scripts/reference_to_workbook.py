@@ -29,7 +29,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from perfeval_utils import load_report
-from perfeval_utils.schema import BUDGET, CLAIMS, DEPARTMENT_SCOPE, KPIS, META, REPORT_KINDS, TASKS, TOTAL
+from perfeval_utils.schema import BUDGET, CLAIMS, DEPARTMENT_SCOPE, KPIS, META, NOTE_FIELD, REPORT_KINDS, TASKS, TOTAL
 
 Cell = str | int | float | None
 Row = list[Cell]
@@ -94,6 +94,10 @@ HUNAN_BUDGET_CLAIMS = {
     "carryover_start_of_year": ("年初结转结余", AMOUNT_UNIT_CLAIM),
     "budget_completion_rate_stated": ("预算完成率", "%"),
 }
+#: "<name> (<note>; <note>)": the JSON's department with the transcriber's notes in brackets.
+DEPARTMENT_NOTE = re.compile(r"^(?P<name>.+?) \((?P<note>[^()]+)\)$")
+#: 部门 when the stored text prints no name (the JSON says "unknown").
+UNNAMED = "未具名部门"
 TASK_CUT = re.compile(r"^(?P<name>.+?)\s*\(cut vs (?P<year>\d{4})\)$")
 MAX_WIDTH = 60
 MIN_WIDTH = 6
@@ -143,17 +147,34 @@ def report_kind(text: str) -> str:
 # ---- sheets ---------------------------------------------------------------------------
 
 
+def department_as_printed(text: str) -> tuple[str, str | None, list[str]]:
+    """The JSON ``department`` → (部门 as printed, 实施单位 or None, the transcriber's notes).
+
+    The JSON adds notes in a trailing `` (…)`` bracket, parts separated by ``;``: a part
+    ``实施单位 X`` is the form's 实施单位, any other part is a note for 备注. A name the text does
+    not print (``unknown``) becomes :data:`UNNAMED`, so 部门 and the output folder stay short.
+    """
+    match = DEPARTMENT_NOTE.match(text)
+    name, parts = (match["name"], [p.strip() for p in match["note"].split(";")]) if match else (text, [])
+    implementer = next((p.removeprefix("实施单位").strip() for p in parts if p.startswith("实施单位")), None)
+    notes = [p for p in parts if not p.startswith("实施单位")]
+    return (UNNAMED if name == "unknown" else name), implementer, notes
+
+
 def meta_rows(doc: Mapping[str, Any], file_name: str) -> list[Row]:
     url = doc["source_url"]
     budget = doc["budget"]
+    department, implementer, notes = department_as_printed(doc["department"])
     fields: list[tuple[str, Cell]] = [
-        ("部门", doc["department"]),
+        ("部门", department),
         ("年度", doc["year"]),
         ("金额单位", budget["unit"]),
         ("报告类型", report_kind(doc["report_kind"])),
     ]
     if "project_name" in doc:
         fields.append(("项目名称", doc["project_name"]))
+    if implementer is not None:
+        fields.append(("实施单位", implementer))
     fields.append(("自评得分", number(doc["self_score_stated"], "self_score_stated")))
     if "execution_weight" in budget:
         fields.append(("预算执行率分值", number(budget["execution_weight"], "execution_weight")))
@@ -161,7 +182,10 @@ def meta_rows(doc: Mapping[str, Any], file_name: str) -> list[Row]:
         fields.append(("预算执行率得分", number(budget["execution_score"], "execution_score")))
     fields.append(("年末结转结余", number(budget["carryover"], "carryover")))
     fields.append(("来源文件", url))
-    fields.append(("备注", f"entered from shared/reference/{file_name} (report_kind as given: {doc['report_kind']})"))
+    entered = f"entered from shared/reference/{file_name} (report_kind as given: {doc['report_kind']})"
+    if department != doc["department"]:
+        entered += f"; department as given: {doc['department']}"
+    fields.append((NOTE_FIELD, "；".join([*notes, entered])))
     if doc.get("notes"):
         fields.append(("来源说明", doc["notes"]))
     return [[name, value, url] for name, value in fields]

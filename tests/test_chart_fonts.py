@@ -140,7 +140,7 @@ def test_missing_font_error_says_how_to_fix(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(fonts_module, "_cache", None)
     monkeypatch.setattr(fonts_module, "_system_cjk_family", lambda: None)
     monkeypatch.setattr(fonts_module, "bundled_font_file", lambda: None)
-    with pytest.raises(CJKFontMissingError, match=r"pip install -r requirements\.txt") as info:
+    with pytest.raises(CJKFontMissingError, match=r"reinstall the package") as info:
         register_cjk_font()
     assert isinstance(info.value, PerfevalError)
 
@@ -150,7 +150,7 @@ def test_a_font_name_without_chinese_glyphs_is_not_accepted(monkeypatch: pytest.
     assert fonts_module._system_cjk_family() is None
 
 
-def test_bundled_font_is_located_without_importing_mplfonts() -> None:
+def test_bundled_font_is_found_and_package_import_stays_free_of_matplotlib() -> None:
     code = (
         "import sys\n"
         "import perfeval_utils\n"
@@ -159,12 +159,72 @@ def test_bundled_font_is_located_without_importing_mplfonts() -> None:
         "from perfeval_utils.present.charts.fonts import bundled_font_file\n"
         "assert bundled_font_file() is not None\n"
         "print(register_cjk_font())\n"
-        "assert 'mplfonts' not in sys.modules, 'mplfonts code was imported'\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == register_cjk_font()
+
+
+# --- the bundled font (used when the machine has no CJK font) -----------------------------
+
+#: Names with characters a font cut to GB 2312 would lack: 堃 喆 昇 犇 玥 珺 镕 彧 赟 翀 (all in 通用规范汉字表).
+RARE_NAMES = "张堃 王喆 李昇 陈犇 赵玥 孙珺 吴镕 郑彧 钱赟 冯翀"
+
+
+def _table_characters() -> list[str]:
+    path = ROOT / "scripts" / "fonts" / "tongyong_guifan_hanzi_8105.txt"
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+
+
+def test_bundled_font_covers_the_whole_table_ascii_and_report_punctuation() -> None:
+    path = fonts_module.bundled_font_file()
+    assert path is not None and path.parent.name == "noto"
+    charmap = set(FT2Font(os.fspath(path)).get_charmap())
+    table = _table_characters()
+    assert len(table) == len(set(table)) == 8105
+    assert [c for c in table if ord(c) not in charmap] == []
+    assert [c for c in map(chr, range(0x20, 0x7F)) if ord(c) not in charmap] == []
+    assert [c for c in "、。《》〔〕（）＋，：；·×÷–—“”…→≈≤≥≧℃％①" if ord(c) not in charmap] == []
+    assert 9_000 < len(charmap) < 12_000  # a subset: the full face maps about 44,000 characters
+
+
+def test_bundled_font_is_renamed_and_carries_its_licence() -> None:
+    path = fonts_module.bundled_font_file()
+    assert path is not None
+    family = fonts_module._register_file(path)
+    assert family == "Perfeval Noto Sans SC"  # never shadows a system "Noto Sans CJK SC"
+    licence = (path.parent / "OFL.txt").read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE" in licence and "Version 1.1" in licence and "Adobe" in licence
+    assert path.stat().st_size < 6_000_000
+    assert not list(path.parent.glob("*[Ss]im[Hh]ei*"))
+
+
+def test_rare_names_render_with_the_bundled_font_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No system font at all: the chart falls back to the bundled file and draws 堃 and 喆 with real glyphs."""
+    monkeypatch.setattr(fonts_module, "_cache", None)
+    monkeypatch.setattr(fonts_module, "_system_cjk_family", lambda: None)
+    family = register_cjk_font()
+    assert family == "Perfeval Noto Sans SC"
+    found = findfont(FontProperties(family=family), fallback_to_default=False)
+    assert Path(found).name == "PerfevalNotoSansSC-Regular.otf"
+    with matplotlib.rc_context({"font.family": [family]}):
+        fig = plt.figure()
+        fig.text(0.05, 0.5, f"{RARE_NAMES}（万元）、《报告》")
+        render_strictly(fig)
+        plt.close(fig)
+    monkeypatch.setattr(fonts_module, "_cache", None)
+
+
+def test_a_character_outside_the_bundled_subset_does_warn() -> None:
+    """Negative control for the test above: a character the subset dropped (Ext. B 𠀀) is reported missing."""
+    family = fonts_module._register_file(fonts_module.BUNDLED_FONT)
+    with matplotlib.rc_context({"font.family": [family]}):
+        fig = plt.figure()
+        fig.text(0.05, 0.5, "𠀀")
+        with pytest.raises(UserWarning, match="missing from font"):
+            render_strictly(fig)
+        plt.close(fig)
 
 
 # --- style -------------------------------------------------------------------------------

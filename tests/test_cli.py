@@ -75,8 +75,10 @@ def test_help_is_bilingual() -> None:
     assert "校验并核对工作簿 / validate and reconcile workbooks" in run("check", "--help")[1]
 
 
-def test_deck_slides_titles_pictures_and_east_asian_font(tmp_path: Path) -> None:
+def test_deck_is_built_on_placeholders_with_notes_and_the_theme_font(tmp_path: Path) -> None:
+    from lxml import etree
     from pptx import Presentation
+    from pptx.opc.constants import RELATIONSHIP_TYPE as RT
     from pptx.oxml.ns import qn
 
     code, _, _ = run("deck", str(SEED), "--out", str(tmp_path))
@@ -84,7 +86,8 @@ def test_deck_slides_titles_pictures_and_east_asian_font(tmp_path: Path) -> None
     deck_path = next(tmp_path.rglob("*.pptx"))
     deck = Presentation(str(deck_path))
     assert round(deck.slide_width / deck.slide_height, 2) == round(16 / 9, 2)
-    titles = [slide.shapes[0].text_frame.text for slide in deck.slides]
+    # every slide has a title placeholder (outline view, navigation, screen readers)
+    titles = [slide.shapes.title.text for slide in deck.slides]
     assert titles == [
         "广州市黄埔区总工会（广州开发区总工会） 2022 年度绩效自评",
         "预算执行率 98.25%：执行 1390.69 万元，预算 1415.43 万元",
@@ -92,12 +95,57 @@ def test_deck_slides_titles_pictures_and_east_asian_font(tmp_path: Path) -> None
         "劳模疗养参加数量完成 80.43%，差 9 名",
         "得分：重算 98.14 分（优），报告自评 98.39 分",
         "复核：44 项核对中 6 项需说明",
+        "复核发现第 1–4 项（共 6 项）",
+        "复核发现第 5–6 项（共 6 项）",
     ]
-    pictures = [shape for slide in deck.slides for shape in slide.shapes if shape.shape_type == 13]
-    assert len(pictures) == 4 and all(len(p.image.blob) > 10_000 for p in pictures)
+    layouts = [slide.slide_layout.name for slide in deck.slides]
+    assert layouts == ["标题幻灯片", *["标题和图片"] * 5, "标题和要点", "标题和要点"]
+    pictures = [shape for slide in deck.slides for shape in slide.shapes if shape.shape_type == 14
+                and shape.placeholder_format.type == 18]  # pictures placed in the picture placeholder
+    assert len(pictures) == 5 and all(len(p.image.blob) > 10_000 for p in pictures)
+    assert all(p._element.nvPicPr.cNvPr.get("descr", "").startswith("图表：") for p in pictures)  # alt text
+    findings = [p.text for slide in list(deck.slides)[6:] for p in slide.placeholders[1].text_frame.paragraphs]
+    assert len(findings) == 6 and findings[0].startswith("支出性质各项执行数之和为 1415.43 万元")
+    # speaker notes everywhere, with the figures' 出处 and how they were computed
+    notes = [slide.notes_slide.notes_text_frame.text for slide in deck.slides]
+    assert all("出处" in text for text in notes)
+    assert "1390.69 ÷ 1415.43 × 100 = 98.2521%" in notes[1] and "第27行" in notes[1]
+    assert "差 = 预期 − 实现 = 9 名" in notes[3]
+    # no run sets a typeface: the theme's East Asian font does, with the GB2312 charset for substitution
     runs = [run for slide in deck.slides for shape in slide.shapes if shape.has_text_frame
             for paragraph in shape.text_frame.paragraphs for run in paragraph.runs]
-    assert runs and all(run._r.rPr.find(qn("a:ea")).get("typeface") == "Microsoft YaHei" for run in runs)
+    assert runs and all(run._r.rPr is None or run._r.rPr.find(qn("a:ea")) is None for run in runs)
+    assert all(run._r.rPr is None or run._r.rPr.find(qn("a:latin")) is None for run in runs)
+    theme = etree.fromstring(deck.slide_master.part.part_related_by(RT.THEME).blob)
+    for kind in ("a:majorFont", "a:minorFont"):
+        ea = theme.find(f".//{qn(kind)}/{qn('a:ea')}")
+        assert (ea.get("typeface"), ea.get("charset")) == ("Microsoft YaHei", "-122")
+
+
+def test_deck_adds_a_year_over_year_slide_when_the_department_has_two_years(tmp_path: Path) -> None:
+    """yiyang 2022 states its 2021 executed figure (1274.38 万元) beside its own 1342.49 万元."""
+    from pptx import Presentation
+
+    from perfeval_utils.present.deck import write_deck
+    from perfeval_utils.read.workbook import load_report
+
+    report = load_report(ROOT / "data" / "reference" / "yiyang-zonggonghui-2022.xlsx")
+    deck = Presentation(str(write_deck(report, tmp_path / "deck.pptx", {})))
+    titles = [slide.shapes.title.text for slide in deck.slides]
+    assert titles[2] == "执行数 2021 年 → 2022 年：1274.38 → 1342.49 万元"
+    assert titles[3] == "报告未列绩效指标" and "无未完成指标" not in titles  # no "0 项指标中 0 项完成"
+    assert (tmp_path / "figures" / "year_over_year.png").stat().st_size > 10_000
+    assert "2021 年" in deck.slides[2].notes_slide.notes_text_frame.text
+    single = Presentation(str(write_deck(load_report(SEED), tmp_path / "seed.pptx", {})))
+    assert not any("年 →" in slide.shapes.title.text for slide in single.slides)  # one year only: no such slide
+
+
+def test_findings_are_at_most_four_per_slide() -> None:
+    from perfeval_utils.present.deck import BULLETS_LAYOUT, MAX_FINDINGS_ON_SLIDE, plan_slides
+    from perfeval_utils.read.workbook import load_report
+
+    plans = [p for p in plan_slides(load_report(SEED), {}) if p.layout == BULLETS_LAYOUT]
+    assert MAX_FINDINGS_ON_SLIDE == 4 and [len(p.lines) for p in plans] == [4, 2]
 
 
 def test_report_writes_offline_html(tmp_path: Path) -> None:

@@ -293,12 +293,30 @@ def test_a_text_without_a_budget_paragraph_gives_an_open_question(tmp_path: Path
     assert any("未找到指标表" in q for q in extraction.open_questions)
 
 
-def test_a_file_that_is_not_utf8_text_is_refused_with_its_name(tmp_path: Path) -> None:
-    path = tmp_path / "gbk报告.txt"
-    path.write_bytes("全年预算数 1,415.43 万元".encode("gbk"))
-    with pytest.raises(ReportTextError, match=r"gbk报告\.txt") as caught:
+def test_gbk_and_utf16_reports_are_read_and_say_their_encoding(tmp_path: Path) -> None:
+    text = ("某某局 2022 年部门整体支出绩效自评报告\n\n一、基本情况\n\n"
+            "全年预算数 1,415.43 万元，执行数 1,390.69 万元。\n")
+    for codec, name in (("gbk", "GB18030"), ("utf-16", "UTF-16 LE (BOM)"), ("utf-8", "UTF-8"),
+                        ("utf-8-sig", "UTF-8 (BOM)")):
+        path = tmp_path / f"{codec}.txt"
+        path.write_bytes(text.encode(codec))
+        extraction = extract_report(path)
+        assert extraction.encoding == name
+        assert extraction.report.meta["department"] == "某某局"
+        assert extraction.report.budget["budget"].iloc[0] == Decimal("1415.43")
+
+
+def test_a_file_in_no_known_encoding_is_refused_with_its_name_and_place(tmp_path: Path) -> None:
+    """0xFF is neither a UTF-8 nor a GB18030 byte: the error names the file, the line and the byte."""
+    path = tmp_path / "坏报告.txt"
+    path.write_bytes("第一行\n".encode() + b"\xff\xfe\xff rest")
+    with pytest.raises(ReportTextError, match=r"坏报告\.txt, 第2行, byte 10") as caught:
         extract_report(path)
     assert isinstance(caught.value, PerfevalError) and "UTF-8" in str(caught.value)
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"abc\x00def")
+    with pytest.raises(ReportTextError, match="binary"):
+        extract_report(binary)
     with pytest.raises(PerfevalError, match=r"missing\.txt"):
         extract_report(tmp_path / "missing.txt")
 

@@ -264,3 +264,10 @@ def test_evidence_text_gives_each_top_report_its_sentence_then_its_flags_with_so
     assert len([line for line in lines if line.startswith("   [")]) == 8  # 黄埔's eight flags
     assert "（出处：一（二）部门整体收支情况 第29行" in "\n".join(lines)
     assert lines[-2:] == ["yiyang-zonggonghui-2022.xlsx：第 2 位：没有任何提示（预算 1342.49 万元）。", "   无提示"]
+
+
+def test_the_monitoring_flags_are_registered_with_their_own_names_and_severities() -> None:
+    from perfeval_utils.check.monitoring import FLAGS
+
+    for flag, (severity, name) in FLAGS.items():
+        assert (RULES[flag].severity, RULES[flag].name) == (severity, name), flag

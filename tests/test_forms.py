@@ -315,12 +315,16 @@ def test_amount_unit_required_when_the_form_states_none(tmp_path: Path) -> None:
 
 def test_not_a_workbook(tmp_path: Path) -> None:
     old = tmp_path / "form.xls"
-    old.write_bytes(b"\xd0\xcf\x11\xe0 not a zip")
-    with pytest.raises(NotAWorkbookError, match=r"not an \.xlsx"):
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 then no OLE2 directory at all")
+    with pytest.raises(NotAWorkbookError, match="cannot be read"):
         load_form(old)
+    text = tmp_path / "form.et"
+    text.write_bytes(b"plain text, not a spreadsheet")
+    with pytest.raises(NotAWorkbookError, match="not a spreadsheet form"):
+        load_form(text)
     broken = tmp_path / "form.xlsx"
     broken.write_bytes(b"this is no zip archive")
-    with pytest.raises(NotAWorkbookError, match="cannot be read"):
+    with pytest.raises(NotAWorkbookError, match=r"not an \.xlsx"):
         load_form(broken)
     with pytest.raises(NotAWorkbookError, match="not found"):
         load_form(tmp_path / "absent.xlsx")

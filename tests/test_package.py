@@ -27,10 +27,20 @@ def _stage(module: str) -> int:
     return STAGES.get(parts[1], 0) if len(parts) > 1 else 0
 
 
+#: Display hooks may call the presentation stage lazily: Jupyter asks the object itself how to show it.
+DISPLAY_HOOKS = frozenset({"__repr__", "_repr_html_"})
+
+
 def _imports(path: Path) -> list[str]:
-    """The perfeval_utils modules (or names) a file imports, lazy imports inside functions included."""
+    """The perfeval_utils modules (or names) a file imports, lazy imports inside functions included (but not
+    inside a display hook)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    hooks = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name in DISPLAY_HOOKS
+             for n in ast.walk(f)}
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(tree):
+        if id(node) in hooks:
+            continue
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("perfeval_utils"):
             top = node.module == "perfeval_utils"  # from perfeval_utils import schema: the name is the module
             found += [f"perfeval_utils.{a.name}" if top else node.module for a in node.names]

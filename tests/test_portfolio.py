@@ -37,7 +37,7 @@ from tests.conftest import DATA
 HUANGPU = "广州市黄埔区总工会（广州开发区总工会）"
 TONGZHOU = "北京市通州区总工会"
 RONGCHANG = "重庆市荣昌区总工会本级"
-LIANGPING = "重庆市梁平区总工会 (含二级单位 梁平区职工服务中心)"
+LIANGPING = "重庆市梁平区总工会"
 YIYANG = "益阳市总工会"
 
 

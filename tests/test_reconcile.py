@@ -276,32 +276,6 @@ def test_seed_has_each_kind(kind: str, seed_report: Report) -> None:
     assert kind in set(reconcile(seed_report)["kind"])
 
 
-# ---- the working paper ---------------------------------------------------------------
-
-
-def test_working_paper_has_checks_findings_and_highlighting(tmp_path: Path, seed_report: Report) -> None:
-    import openpyxl
-
-    from perfeval_utils.present.workpaper import working_paper_path, write_working_paper
-
-    report = seed_report
-    checks = reconcile(report)
-    path = write_working_paper(report, checks, working_paper_path(report, tmp_path / "build"))
-    assert path.name == "huangpu-zonggonghui-2022_核对底稿.xlsx"
-    book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["核对", "发现"]
-    sheet = book["核对"]
-    assert sheet.max_row == len(checks) + 1
-    assert [c.value for c in sheet[1]][:3] == ["编号", "类别", "核对内容"]
-    carry = next(row for row in sheet.iter_rows(min_row=2, values_only=True) if row[1] == "carryover")
-    assert (carry[3], carry[4], carry[5], carry[8]) == (3.23, 24.74, 21.51, "未通过")
-    rules = [rule for cf in sheet.conditional_formatting for rule in cf.rules]
-    assert any('="未通过"' in rule.formula[0] for rule in rules)
-    found = book["发现"]
-    assert found.max_row == 1 + 6
-    assert found["C2"].value.startswith("支出性质各项执行数之和为 1415.43 万元")
-
-
 def test_stated_figures_inventory(seed_report: Report) -> None:
     from perfeval_utils.check.reconcile import stated_figures
 

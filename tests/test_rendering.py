@@ -36,7 +36,7 @@ def test_deck_renders_every_slide(tmp_path: Path) -> None:
     pdf = next(tmp_path.glob("*.pdf"))
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "slide")], check=True, timeout=120)
     slides = sorted(tmp_path.glob("slide-*.png"))
-    assert len(slides) == 6
+    assert len(slides) == 8  # title, execution, indicators, shortfall, score, checks, findings 1–4 and 5–6
     width, height = _png_size(slides[1])
     assert round(width / height, 2) == round(16 / 9, 2)
     assert all(p.stat().st_size > 5_000 for p in slides)  # not blank pages

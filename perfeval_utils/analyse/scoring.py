@@ -14,7 +14,8 @@ points × min(rate, 100 %). Weights are never tuned to reach a stated score.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -64,6 +65,18 @@ class ScoreResult:
     def difference(self) -> Decimal | None:
         return None if self.stated is None else self.total - self.stated
 
+    def __repr__(self) -> str:
+        """The total at the stated score's precision, the grade and the difference, not the whole table."""
+        from perfeval_utils.present.display import score_text
+
+        return score_text(self)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the headline figures, the notes, and the per-line table under Chinese headers."""
+        from perfeval_utils.present.display import score_html
+
+        return score_html(self)
+
 
 def grade(total: Decimal, rubric: Rubric = DEFAULT_RUBRIC) -> str:
     """优 ≥ 90, 良 ≥ 80, 中 ≥ 60, else 差 (or the rubric's bands)."""
@@ -96,6 +109,11 @@ def _weights(report: Report, per_indicator: pd.DataFrame, rubric: Rubric) -> tup
     if any(not is_blank(w) for w in stated.values()):
         notes.append("部分指标有分值、部分没有：分值不全，改用评分规则的平均分配")
     counts = per_indicator["category"].value_counts()
+    stated_points = form_category_points(report)
+    if stated_points:
+        listed = "、".join(f"{c} {p}" for c, p in stated_points.items())
+        notes.append(f"一级指标的分值取自报告（{listed}），其余类别按评分规则")
+        rubric = replace(rubric, category_points={**rubric.category_points, **stated_points})
     scale = Fraction(1)
     stated_execution = report.meta.get("execution_weight")
     category_total = sum((Fraction(p) for p in rubric.category_points.values()), Fraction(0))
@@ -114,6 +132,20 @@ def _weights(report: Report, per_indicator: pd.DataFrame, rubric: Rubric) -> tup
     if missing:
         notes.append(f"没有 {'、'.join(missing)} 指标：这些类别的分值无人可得，满分不足 100")
     return weights, f"评分规则：{rubric.name}", notes
+
+
+#: 文中数据 事项 in which a form states a category's points: the 一级指标 cell (``产出指标（50分）``) or a 小计 row.
+_CATEGORY_POINTS = re.compile(r"^(?:一级指标分值|分值小计)（(.+)）$")
+
+
+def form_category_points(report: Report) -> dict[str, Decimal]:
+    """Points per 一级指标 as the form states them (first statement of each category wins)."""
+    points: dict[str, Decimal] = {}
+    for item, value in zip(report.claims["item"], report.claims["value"], strict=True):
+        match = _CATEGORY_POINTS.match(str(item))
+        if match and match.group(1) not in points:
+            points[match.group(1)] = Decimal(value)
+    return points
 
 
 def score(report: Report, rubric: Rubric | None = None) -> ScoreResult:

@@ -336,3 +336,39 @@ def recurring_shortfalls(report_set: ReportSet, department: str | None = None, m
                                        "reasons"])
 
 
+
+
+# ---- views for a worked example over several departments ------------------------------------
+
+
+def departments_with_series(report_set: ReportSet, pattern: str = "") -> list[str]:
+    """The departments whose name contains ``pattern`` and whose 合计 line has figures for two years or more."""
+    return [d for d in report_set.departments if pattern in d and len(execution_by_year(report_set, d)) > 1]
+
+
+def total_series(report_set: ReportSet, departments: list[str]) -> pd.DataFrame:
+    """The 合计 line's 执行数 by year for ``departments``: department, year, value, unit, basis, file."""
+    data = series(report_set)
+    wanted = data["department"].isin(departments) & (data["dimension"] == schema.TOTAL) & (
+        data["measure"] == EXECUTED_MEASURE)
+    return data.loc[wanted, ["department", "year", "value", "unit", "basis", "file"]].reset_index(drop=True)
+
+
+def lines_by_year(report_set: ReportSet, departments: list[str]) -> pd.DataFrame:
+    """Every other budget line stated for two years or more: one row per line, one column per year and amount.
+
+    Columns: department, dimension, item, then ``<year> <measure>`` (预算数, 执行数) in year order; a
+    cell the reports do not state is None. Rates are left out: they are recomputed elsewhere.
+    """
+    data = series(report_set)
+    data = data[data["department"].isin(departments) & (data["dimension"] != schema.TOTAL)
+                & (data["measure"] != RATE_MEASURE)]
+    keys = ["department", "dimension", "item"]
+    data = data[data.groupby(keys)["year"].transform("nunique") > 1]
+    columns = sorted({(int(y), str(m)) for y, m in zip(data["year"], data["measure"], strict=True)},
+                     key=lambda c: (c[0], c[1] != BUDGET_MEASURE))
+    rows = []
+    for key, group in data.groupby(keys, sort=False):
+        figures = {(int(r.year), str(r.measure)): r.value for r in group.itertuples(index=False)}
+        rows.append([*key, *(figures.get(c) for c in columns)])
+    return pd.DataFrame(rows, columns=[*keys, *(f"{y} {m}" for y, m in columns)])

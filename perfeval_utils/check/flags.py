@@ -79,6 +79,19 @@ RULES: dict[str, Rule] = {
         "数字不自洽", 2, "勾稽", "报告所述合计、结余、增减、个数不能由自身数字得出（核对规则与单位问题为 1）"),
     "unreadable": Rule(
         "无法读取", 3, "读取", "工作簿无法读取：什么都不能核对，必须人工看原件"),
+    # mid-year monitoring (perfeval_utils.check.monitoring, its FLAGS): only workbooks with 监控 sheets
+    "execution_behind_unexplained": Rule(
+        "执行滞后未说明原因", 2, "监控", "截止日执行进度落后时间进度而未说明原因：要求说明的地方没有说明"),
+    "unspent_without_remedy": Rule(
+        "预计结余无纠偏措施", 2, "监控", "预计全年有结余却没有纠偏措施：问题已知而无对策"),
+    "doubtful_without_remedy": Rule(
+        "可能完不成无纠偏措施", 2, "监控", "指标可能完不成却没有纠偏措施：问题已知而无对策"),
+    "behind_but_certain": Rule(
+        "进度滞后却称确定能完成", 3, "监控", "进度明显落后时间却称确定能完成：说法与自己的数字矛盾"),
+    "forecast_far_above_target": Rule(
+        "预计远超目标", 1, "目标设定", "年中预计完成远超年度目标：目标可能定得偏低"),
+    "certain_but_unmet": Rule(
+        "称确定能完成却未完成", 3, "监控", "年中称确定能完成，年终却未完成：监控时的判断与结果矛盾"),
     # cross-report evidence (perfeval_utils.check.cross): what one report alone cannot show
     "on_target_vs_peers": Rule(
         "恰好完成远多于同批", 2, "同批比较",
@@ -247,6 +260,9 @@ def report_flags(report: Report, thresholds: Thresholds = DEFAULT) -> pd.DataFra
              *_score_flags(report, parts), *_check_flags(report, thresholds)]
     rows = [(report.department, report.year, f.flag, f.severity, f.evidence, f.source, report.path.name)
             for f in found]
+    from perfeval_utils.check.monitoring import monitoring_flags  # 监控 sheets' flags (none without them)
+
+    rows.extend(monitoring_flags(report).itertuples(index=False, name=None))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

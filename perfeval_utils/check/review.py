@@ -48,34 +48,15 @@ BASES = ("指定必选", "高严重度提示", "随机抽取", "未抽中")
 PROBABILITY_PLACES = Decimal("0.0001")
 
 
-#: The folder of made-up example data, never part of a review round.
-EXAMPLES = "examples"
-
-
 # ---- 抽评 ------------------------------------------------------------------------------------
 
 
-def round_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
-    """The workbooks given; a folder gives its .xlsx files except those under ``examples/`` (示例数据)."""
-    found: list[Path] = []
-    for item in [paths] if isinstance(paths, str | Path) else list(paths):
-        folder = Path(item)
-        if not folder.is_dir():
-            found.append(folder)
-            continue
-        inside = sorted(p for p in folder.rglob("*.xlsx")
-                        if EXAMPLES not in p.relative_to(folder).parts and not p.name.startswith("~$"))
-        found.extend(inside or [folder])  # an empty folder: load_reports says so
-    return found
-
-
 def load_round(data_dir: str | Path, *, on_error: Literal["raise", "collect"] = "collect") -> ReportSet:
-    """Every v1 workbook under ``data_dir`` except ``examples/`` (示例数据, and review workbooks), as a set.
+    """Every v1 workbook under ``data_dir`` (not examples/, the 示例数据) as a set for one review round.
 
     Workbooks that do not load are collected in ``errors`` (they become 无法读取 flags), not raised.
     """
-    return load_reports(round_paths(data_dir), on_error=on_error, progress=False)
-
+    return load_reports(data_dir, on_error=on_error, progress=False)
 
 
 def inclusion_probabilities(weights: list[int], m: int) -> list[Fraction]:

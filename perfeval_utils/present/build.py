@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from perfeval_utils.read.many import in_examples
 from perfeval_utils.read.workbook import Report, load_report
 
 #: Notebooks with a ``data_path`` parameter run once per workbook; those with ``data_dir`` once per folder.
@@ -42,7 +43,8 @@ def find_workbooks(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in path.rglob("*.xlsx") if not p.name.startswith("~$"))
+            found.extend(p for p in path.rglob("*.xlsx") if not p.name.startswith("~$")
+                         and not in_examples(p, path))  # made-up 示例数据 only when named
         else:
             found.append(path)
     return sorted(dict.fromkeys(found))

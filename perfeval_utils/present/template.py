@@ -18,6 +18,10 @@ one year to the next, so only this year's figures need typing:
 
 文中数据 and 核对 start empty: they belong to one report. Nothing else is carried over, and no
 figure is filled in that the new report has not stated.
+
+With ``monitoring=True`` the workbook also gets the mid-year monitoring sheets 监控预算 and 监控指标
+(drop-downs for 完成可能性 and 偏差原因类型) and the 基本信息 rows 监控截止日期 and 时间进度; with
+``like`` too, 监控预算 lists last year's budget lines and 监控指标 its indicators with their 年度指标值.
 """
 
 from __future__ import annotations
@@ -73,11 +77,13 @@ def write_template(
     like: Report | None = None,
     *,
     amount_unit: str | None = None,
+    monitoring: bool = False,
 ) -> Path:
     """Write an empty v1 workbook for ``department`` and ``year`` at ``path`` (.xlsx); return the path.
 
     ``like``: last year's report, whose budget lines, indicators (with their targets) and tasks are
-    carried over. ``amount_unit``: 万元 or 元; default ``like``'s unit, else 万元.
+    carried over. ``amount_unit``: 万元 or 元; default ``like``'s unit, else 万元. ``monitoring``: add the
+    mid-year monitoring sheets (监控预算 / 监控指标) and their 基本信息 fields.
     """
     if not isinstance(department, str) or not department.strip():
         raise PerfevalError("write_template: department is blank; fix: pass the department's name as printed")
@@ -90,5 +96,12 @@ def write_template(
     if unit not in schema.AMOUNT_UNITS:
         raise PerfevalError(f"write_template: amount_unit {unit!r} is not {' or '.join(schema.AMOUNT_UNITS)}")
     kind = like.meta.get("report_kind") if like is not None else None
-    book = build_workbook(template_meta(department.strip(), year, unit, kind), template_frames(like))
+    meta = template_meta(department.strip(), year, unit, kind)
+    if monitoring:
+        meta += [(field, None, None) for field in schema.MONITORING_META_FIELDS]
+    book = build_workbook(meta, template_frames(like))
+    if monitoring:
+        from perfeval_utils.present.monitoring_sheets import add_monitoring_sheets, monitoring_template_frames
+
+        add_monitoring_sheets(book, monitoring_template_frames(like))
     return save(book, path)

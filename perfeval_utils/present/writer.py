@@ -338,7 +338,7 @@ def write_rows(ws: Worksheet, sheet: Sheet, frame: pd.DataFrame) -> None:
 
 def meta_rows(meta: Mapping[str, Any], sources: Mapping[str, str | None]) -> list[tuple[str, Any, str | None]]:
     """(字段, value, 出处) for every row 基本信息 had (the keys of ``sources``), then every other stated value."""
-    chinese = {key: field for field, key in schema.META_FIELDS.items()}
+    chinese = {key: field for field, key in {**schema.META_FIELDS, **schema.MONITORING_META_FIELDS}.items()}
     keys = [*sources, *(k for k, v in meta.items() if k not in sources and not is_blank(v))]
     return [(chinese.get(key, key), meta.get(key), sources.get(key)) for key in keys]
 
@@ -413,4 +413,8 @@ def write_workbook(report: Report, path: str | Path) -> Path:
     field the report had (with its 出处) and every other stated meta value.
     """
     book = build_workbook(meta_rows(report.meta, report.meta_sources), _frames(report))
+    from perfeval_utils.present.monitoring_sheets import add_monitoring_sheets, monitoring_frames
+
+    if monitoring_frames(report):  # 监控预算 / 监控指标 only when the report has them
+        add_monitoring_sheets(book, monitoring_frames(report))
     return save(book, path)

@@ -138,14 +138,25 @@ class ReportSet:
 # ---- loading ---------------------------------------------------------------------------------
 
 
-def _workbook_paths(paths_or_folder: str | Path | Iterable[str | Path]) -> list[Path]:
-    """Every .xlsx given; a folder is searched recursively (sorted). Excel's lock files ~$… are skipped."""
+#: Sub-folder of made-up example workbooks (示例数据): left out of a folder search unless asked for.
+EXAMPLES_FOLDER: Final = "examples"
+
+
+def in_examples(path: Path, folder: Path) -> bool:
+    """True when ``path``, found under ``folder``, lies in an ``examples`` sub-folder."""
+    return EXAMPLES_FOLDER in path.relative_to(folder).parts[:-1]
+
+
+def _workbook_paths(paths_or_folder: str | Path | Iterable[str | Path], include_examples: bool = False) -> list[Path]:
+    """Every .xlsx given; a folder is searched recursively (sorted). Excel's lock files ~$… are skipped,
+    and the folder's examples/ (示例数据) unless ``include_examples``."""
     items = [paths_or_folder] if isinstance(paths_or_folder, str | Path) else list(paths_or_folder)
     found: list[Path] = []
     for item in items:
         path = Path(item)
         if path.is_dir():
-            inside = sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith("~$") and p.is_file())
+            inside = sorted(p for p in path.rglob("*.xlsx") if not p.name.startswith("~$") and p.is_file()
+                            and (include_examples or not in_examples(p, path)))
             if not inside:
                 raise NoWorkbooksError(f"{path}: the folder holds no .xlsx workbook; fix: check data_dir")
             found.extend(inside)
@@ -204,6 +215,7 @@ def load_reports(
     *,
     on_error: Literal["raise", "collect"] = "raise",
     progress: bool | None = None,
+    include_examples: bool = False,
 ) -> ReportSet:
     """Load every v1 workbook given (a folder: every .xlsx in it, recursively) into a :class:`ReportSet`.
 
@@ -212,11 +224,12 @@ def load_reports(
     file); with ``on_error="collect"`` the others are loaded and the failures returned in
     ``errors`` (duplicates too: both files are then left out, since neither can be preferred).
     ``progress``: a tqdm bar on stderr; None shows it for more than :data:`PROGRESS_MIN_FILES`
-    workbooks, except under pytest.
+    workbooks, except under pytest. ``include_examples``: also the made-up workbooks of a folder's
+    ``examples/`` (示例数据, left out by default).
     """
     if on_error not in ("raise", "collect"):
         raise PerfevalError(f"on_error must be 'raise' or 'collect', not {on_error!r}")
-    paths = _workbook_paths(paths_or_folder)
+    paths = _workbook_paths(paths_or_folder, include_examples)
     loaded: list[Report] = []
     errors: list[dict[str, Any]] = []
     bar = tqdm(paths, desc="读取工作簿", unit="个", disable=not _show_progress(progress, len(paths)))

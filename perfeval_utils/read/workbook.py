@@ -218,7 +218,7 @@ class _Loader:
     :mod:`perfeval_utils.read.review`) subclasses with its own.
     """
 
-    SHEETS: tuple[Sheet, ...] = schema.SHEETS
+    SHEETS: tuple[Sheet, ...] = schema.FORMAT_SHEETS
 
     def __init__(self, path: Path, package: PackageInfo, book: python_calamine.CalamineWorkbook) -> None:
         self.path = path
@@ -542,7 +542,7 @@ def _near_miss(text: str, allowed: Sequence[str]) -> str | None:
 
 
 def _validate_budget(table: _Table, path: Path) -> _Table:
-    sheet = schema.BUDGET
+    sheet = table.sheet  # 预算, or 监控预算 (same 维度 rules, one 合计 row)
     dimensions = table.column("dimension")
     excel_rows = table.column("excel_row")
     for value, row in zip(dimensions, excel_rows, strict=True):
@@ -647,12 +647,14 @@ def _read_meta(loader: _Loader) -> tuple[dict[str, Any], dict[str, Any]]:
     meta: dict[str, Any] = dict.fromkeys(schema.META_FIELDS.values())
     for field_name, value in raw.items():
         place = _Place(cells, int(row_of[field_name]), "值")
-        key = schema.META_FIELDS.get(field_name)
+        key = schema.META_FIELDS.get(field_name) or schema.MONITORING_META_FIELDS.get(field_name)
         if key is None:
             meta[field_name] = None if is_blank(value) else cell_text(value)
         else:
             meta[key] = None if is_blank(value) else _META_READERS[key](value, place)
-    return meta, {schema.META_FIELDS.get(k, k): v for k, v in sources.items()}
+    _check_monitoring_date(meta, row_of, cells)
+    keys = {**schema.META_FIELDS, **schema.MONITORING_META_FIELDS}
+    return meta, {keys.get(k, k): v for k, v in sources.items()}
 
 
 def _meta_text(value: Cell, place: _Place) -> str:
@@ -717,6 +719,31 @@ def _meta_date(value: Cell, place: _Place) -> dt.date:
     )
 
 
+def _meta_monitoring_date(value: Cell, place: _Place) -> dt.date:
+    try:
+        return _meta_date(value, place)
+    except MetaError:
+        raise place.error(MetaError, "监控截止日期 is not a date", found=value,
+                          expected="a date, e.g. 2022-07-31 or 2022年7月31日") from None
+
+
+def _meta_time_progress(value: Cell, place: _Place) -> Decimal:
+    number = place.cells.convert(value, Column("时间进度", "time_progress", Kind.RATE), place.row, -1)
+    if not 0 <= number <= 100:
+        raise place.error(MetaError, "时间进度 is not a percentage between 0 and 100", found=value,
+                          expected="the share of the year the bureau sets, as a percentage, e.g. 58.33")
+    return number
+
+
+def _check_monitoring_date(meta: dict[str, Any], row_of: dict[str, Any], cells: _Cells) -> None:
+    """监控截止日期 falls in the workbook's 年度 (a July 2021 date in a 2022 workbook is a typo)."""
+    date = meta.get("monitoring_date")
+    if date is not None and date.year != meta.get("year"):
+        raise cells.error(MetaError, f"监控截止日期 {date} is not in 年度 {meta.get('year')}",
+                          int(row_of["监控截止日期"]), "值", found=date.isoformat(),
+                          expected=f"a date in {meta.get('year')}", fix="correct the date or the 年度")
+
+
 _META_READERS: dict[str, Callable[[Cell, _Place], Any]] = {
     "department": _meta_text,
     "year": _meta_year,
@@ -729,6 +756,8 @@ _META_READERS: dict[str, Callable[[Cell, _Place], Any]] = {
     "execution_weight": _meta_number(Kind.DECIMAL),
     "execution_score": _meta_number(Kind.DECIMAL),
     "self_grade": _meta_grade,
+    "monitoring_date": _meta_monitoring_date,
+    "time_progress": _meta_time_progress,
 }
 
 
@@ -802,14 +831,30 @@ def load_report(path: str | Path) -> Report:
         rules = loader.read_table(schema.RULES)
         _refuse_duplicates(rules, path)
         _note_amounts(loader, meta, budget, tasks)
+        monitoring = _read_monitoring(loader, task_ids)
     finally:
         book.close()
     return Report(path=path, meta=meta, budget=budget.frame(), kpis=kpis.frame(), tasks=tasks.frame(),
                   claims=claims.frame(), rules=rules.frame(), meta_sources=meta_sources,
-                  warnings=tuple(loader.warnings))
+                  warnings=tuple(loader.warnings),
+                  monitoring_budget=monitoring[0].frame(), monitoring_kpis=monitoring[1].frame())
 
 
-_FORMAT_TITLES = frozenset(sheet.title for sheet in schema.SHEETS)
+def _read_monitoring(loader: _Loader, task_ids: set[str]) -> tuple[_Table, _Table]:
+    """监控预算 / 监控指标 (optional): 预算's and 指标's rules, plus the two fixed lists of 监控指标."""
+    path = loader.path
+    budget = loader.read_table(schema.MONITOR_BUDGET)
+    if budget.records:
+        _validate_budget(budget, path)
+    kpis = loader.read_table(schema.MONITOR_KPIS)
+    _refuse_duplicates(kpis, path)
+    kpis = _validate_kpis(kpis, task_ids, path)
+    for name, allowed in (("likelihood", schema.LIKELIHOODS), ("reason_type", schema.REASON_TYPES)):
+        _check_values(kpis, name, path, lambda v, allowed=allowed: v in allowed, " / ".join(allowed))
+    return budget, kpis
+
+
+_FORMAT_TITLES = frozenset(sheet.title for sheet in schema.FORMAT_SHEETS)
 
 
 def _is_format_sheet(name: str) -> bool:

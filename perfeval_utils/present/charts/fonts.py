@@ -3,13 +3,14 @@
 matplotlib ships only DejaVu, which has no Chinese glyphs: without help every 预算 on a chart
 is drawn as empty squares with a "Glyph … missing from font" warning. We first use a CJK
 font the machine already has (the one people see in their office documents), and otherwise
-the Noto Sans CJK SC file shipped by the pinned PyPI package ``mplfonts``, so a fresh
-virtualenv on a server without fonts still produces correct charts.
+the font shipped inside this package (``noto/``): Noto Sans CJK SC (SIL OFL 1.1, ``noto/OFL.txt``)
+cut by ``scripts/make_font_subset.py`` to the 8,105 characters of 通用规范汉字表 plus ASCII and
+the punctuation reports print, so a fresh virtualenv on a server without fonts still produces
+correct charts, and nothing proprietary is redistributed.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import Any, Final
@@ -28,9 +29,8 @@ SYSTEM_CJK_FAMILIES: Final[tuple[str, ...]] = (
     "Source Han Sans SC",
 )
 
-#: The pinned PyPI package that ships a CJK font file, and where the file sits inside it.
-BUNDLED_PACKAGE: Final = "mplfonts"
-BUNDLED_FONT_PARTS: Final[tuple[str, ...]] = ("fonts", "NotoSansCJKsc-Regular.otf")
+#: The font file shipped in this package (a renamed subset, so it never shadows a system Noto).
+BUNDLED_FONT: Final = Path(__file__).resolve().parent / "noto" / "PerfevalNotoSansSC-Regular.otf"
 
 #: Characters a usable font must contain (预 as in 预算, and the full-width bracket of 万元）).
 PROBE_CHARS: Final = "预算绩效（）"
@@ -49,9 +49,9 @@ class CJKFontMissingError(PerfevalError):
     def __init__(self) -> None:
         super().__init__(
             "no Chinese (CJK) font found for charts: neither a system font "
-            f"({', '.join(SYSTEM_CJK_FAMILIES)}) nor the font file of the Python package "
-            f"{BUNDLED_PACKAGE!r}; fix: run `pip install -r requirements.txt` in this "
-            "environment (it installs mplfonts), or install a CJK font such as fonts-noto-cjk "
+            f"({', '.join(SYSTEM_CJK_FAMILIES)}) nor the font file shipped with perfeval_utils "
+            f"(expected {BUNDLED_FONT}); fix: reinstall the package (`pip install --no-deps -e .` "
+            "from the repository, or the wheel), or install a CJK font such as fonts-noto-cjk "
             "and delete matplotlib's font cache"
         )
 
@@ -83,19 +83,8 @@ def _system_cjk_family() -> str | None:
 
 
 def bundled_font_file() -> Path | None:
-    """Path of the Noto Sans CJK SC file inside the installed ``mplfonts`` package, if any.
-
-    Only the package's location is looked up (``find_spec`` does not run its code): importing
-    mplfonts would pull in its own dependencies and helpers we do not need.
-    """
-    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        candidate = Path(location).joinpath(*BUNDLED_FONT_PARTS)
-        if candidate.is_file():
-            return candidate
-    return None
+    """Path of the Chinese font shipped inside this package, or None if the install lost it."""
+    return BUNDLED_FONT if BUNDLED_FONT.is_file() else None
 
 
 def _register_file(path: Path) -> str:
@@ -110,7 +99,7 @@ def _register_file(path: Path) -> str:
 def register_cjk_font() -> str:
     """Make a Chinese-capable font known to matplotlib and return its family name.
 
-    System font first (what the audience's own documents use), then the mplfonts file.
+    System font first (what the audience's own documents use), then the bundled subset.
     The answer is cached, so calling this before every chart costs nothing. It does not
     change rcParams: :func:`perfeval_utils.present.charts.apply_style` does that.
 
