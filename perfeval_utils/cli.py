@@ -333,6 +333,28 @@ def extract(text: Path, path: Path) -> None:
         say(f"待确认 open question: {question}")
 
 
+@main.command("export")
+@click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_FOLDER...")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build/export"),
+              show_default=True, help="输出目录 / output folder.")
+@click.option("--format", "formats", type=click.Choice(["performance", "fiscal"]), multiple=True,
+              help="绩效模块字段（performance）或财政数据包（fiscal）；默认两者 / default both.")
+def export_command(paths: tuple[str, ...], out: Path, formats: tuple[str, ...]) -> None:
+    """导出绩效指标与得分（一体化绩效模块字段）和预算行（Fiscal Data Package）/ export for finance systems.
+
+    A folder gives every workbook in it except examples/ (示例数据); see docs/export.md.
+    """
+    from perfeval_utils.present.export import export_all
+    from perfeval_utils.read.many import load_reports
+
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise click.BadParameter(f"not found: {', '.join(missing)}", param_hint="FILE_OR_FOLDER")
+    reports = load_reports([Path(p) for p in paths], progress=False)  # a folder's examples/ is left out
+    for path in export_all(reports, out, formats or ("performance", "fiscal")):
+        click.echo(f"写入 written: {path}")
+
+
 #: What ``perfeval import`` reads in a folder (any file named otherwise is still read when given by name).
 DOCUMENT_SUFFIXES = (".xlsx", ".xls", ".et", ".docx", ".doc", ".pdf", ".html", ".htm", ".txt")
 PENDING_SHEET = "待核"

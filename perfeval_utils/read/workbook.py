@@ -74,7 +74,12 @@ def calamine_failed(exc: BaseException) -> bool:
 
 
 class Loader:
-    """One load: the file, its package scan, the calamine workbook and the warnings recorded so far."""
+    """One load: the file, its package scan, the calamine workbook and the warnings recorded so far.
+
+    ``SHEETS``: the sheets this kind of workbook may hold (a subclass reads another format, e.g. 复核).
+    """
+
+    SHEETS: tuple[schema.Sheet, ...] = schema.FORMAT_SHEETS
 
     def __init__(self, path: Path, package: PackageInfo, book: python_calamine.CalamineWorkbook) -> None:
         self.path = path
@@ -94,7 +99,7 @@ class Loader:
 
     def _resolve_sheet_names(self) -> dict[str, str]:
         """Format sheet title → the workbook's sheet name (blanks around or inside a name are ignored)."""
-        titles = {sheet.title for sheet in schema.FORMAT_SHEETS}
+        titles = {sheet.title for sheet in self.SHEETS}
         names: dict[str, str] = {}
         for name in self.book.sheet_names:
             key = normalise_header(name)

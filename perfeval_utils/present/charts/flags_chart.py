@@ -17,7 +17,7 @@ LABEL_WIDTH = 44
 
 
 def flags_figure(priority: pd.DataFrame, flags: pd.DataFrame) -> Figure:
-    """Stacked bars per report in priority order: the number of flags of each severity."""
+    """Stacked bars per report in priority order: the number of flags of each severity, and the ranking's keys."""
     fig, ax = plt.subplots()
     ax.set_title(f"复核优先顺序：{len(priority)} 份报告，{len(flags)} 个提示")
     labels = [shorten(f"{int(row.rank)}. {row.year or ''} {row.department or row.file}", LABEL_WIDTH)
@@ -27,8 +27,10 @@ def flags_figure(priority: pd.DataFrame, flags: pd.DataFrame) -> Figure:
         counts = [int(((flags["file"] == file) & (flags["severity"] == severity)).sum()) for file in priority["file"]]
         ax.barh(labels, counts, left=left, color=SEVERITY_COLOUR[severity], label=f"{SEVERITY_LABEL[severity]}")
         left = [a + b for a, b in zip(left, counts, strict=True)]
-    for y, (total, score) in enumerate(zip(left, priority["weighted_severity"], strict=True)):
-        ax.annotate(f"{total} 个，加权 {score}", (total, y), xytext=(4, 0), textcoords="offset points", va="center")
+    keys = zip(left, priority["gravest_label"], priority["families"], strict=True)
+    for y, (total, gravest, families) in enumerate(keys):
+        text = f"{total} 个，最重「{gravest}」，{families} 类" if total else "无提示"
+        ax.annotate(text, (total, y), xytext=(4, 0), textcoords="offset points", va="center")
     ax.invert_yaxis()
     ax.set_xlim(0, max([*left, 1]) * 1.3)
     ax.set_xlabel("提示数（个）；提示是复核的理由，不是结论")
