@@ -66,7 +66,7 @@ def new_deck() -> Presentation:
     return Presentation(str(TEMPLATE))
 
 
-def _layout(deck: Presentation, name: str) -> Any:
+def _slide_layout(deck: Presentation, name: str) -> Any:
     return next(layout for layout in deck.slide_layouts if layout.name == name)
 
 
@@ -83,7 +83,7 @@ def _fill(frame: Any, lines: Sequence[str]) -> None:
 
 def _text_slide(deck: Presentation, layout: str, title: str, lines: Sequence[str], notes: Iterable[str]) -> Slide:
     """A slide whose placeholder 1 (subtitle or body) holds the lines."""
-    slide = deck.slides.add_slide(_layout(deck, layout))
+    slide = deck.slides.add_slide(_slide_layout(deck, layout))
     slide.shapes.title.text = title
     _fill(slide.placeholders[1].text_frame, lines)
     _notes(slide, notes)
@@ -97,7 +97,7 @@ def add_title_slide(deck: Presentation, title: str, lines: Sequence[str], notes:
 
 def add_picture_slide(deck: Presentation, title: str, image: str | Path | None, notes: Iterable[str]) -> Slide:
     """Title and a chart, scaled to fit the picture placeholder whole (never cropped), centred."""
-    slide = deck.slides.add_slide(_layout(deck, PICTURE_LAYOUT))
+    slide = deck.slides.add_slide(_slide_layout(deck, PICTURE_LAYOUT))
     slide.shapes.title.text = title
     holder = slide.placeholders[PICTURE_IDX]
     if image is None:

@@ -79,7 +79,7 @@ def number_format(places: int) -> str:
 # ---- the figures the formulas read --------------------------------------------------------
 
 
-def _header(sheet: Worksheet, titles: list[str] | tuple[str, ...], widths: list[int] | None = None) -> None:
+def _write_header_row(sheet: Worksheet, titles: list[str] | tuple[str, ...], widths: list[int] | None = None) -> None:
     sheet.append(list(titles))
     for index, cell in enumerate(sheet[1], start=1):
         cell.font = Font(bold=True)
@@ -90,7 +90,7 @@ def _header(sheet: Worksheet, titles: list[str] | tuple[str, ...], widths: list[
 def _budget_sheet(book: Workbook, report: Report) -> dict[tuple[str, str], int]:
     """预算: the budget lines as the workbook states them; returns (dimension, item) → Excel row."""
     sheet = book.create_sheet("预算")
-    _header(sheet, list(BUDGET_COLUMNS.values()), [12, 22, 13, 13, 14, 48])
+    _write_header_row(sheet, list(BUDGET_COLUMNS.values()), [12, 22, 13, 13, 14, 48])
     rows: dict[tuple[str, str], int] = {}
     places = _places(*report.budget["budget"], *report.budget["executed"])
     for line in report.budget.itertuples(index=False):
@@ -105,7 +105,7 @@ def _budget_sheet(book: Workbook, report: Report) -> dict[tuple[str, str], int]:
 def _kpi_sheet(book: Workbook, report: Report) -> None:
     """指标: one row per indicator, with the stated status and the status recomputed from the values."""
     sheet = book.create_sheet("指标")
-    _header(sheet, KPI_COLUMNS, [12, 10, 7, 30, 16, 11, 11, 48])
+    _write_header_row(sheet, KPI_COLUMNS, [12, 10, 7, 30, 16, 11, 11, 48])
     parts = indicators(report)
     met = parts.groupby("indicator_id", sort=False)["met"].agg(
         lambda values: None if values.isna().any() else bool(values.all()))
@@ -121,7 +121,7 @@ def _kpi_sheet(book: Workbook, report: Report) -> None:
 def _task_sheet(book: Workbook, report: Report) -> int:
     """任务: each task's funds; returns the last Excel row."""
     sheet = book.create_sheet("任务")
-    _header(sheet, TASK_COLUMNS, [9, 36, 13, 48])
+    _write_header_row(sheet, TASK_COLUMNS, [9, 36, 13, 48])
     places = _places(*report.tasks["amount"])
     for task in report.tasks.itertuples(index=False):
         sheet.append([_excel_value(value) for value in (task.task_id, task.name, task.amount, task.source)])
@@ -229,7 +229,8 @@ def _print_setup(sheet: Worksheet) -> None:
 
 def _checks_sheet(book: Workbook, report: Report, checks: pd.DataFrame, formulas: dict[str, str]) -> None:
     sheet = book.create_sheet("核对", 1)
-    _header(sheet, [title for title, _ in CHECK_HEADERS.values()], [width for _, width in CHECK_HEADERS.values()])
+    _write_header_row(sheet, [title for title, _ in CHECK_HEADERS.values()],
+                      [width for _, width in CHECK_HEADERS.values()])
     column = {key: get_column_letter(index) for index, key in enumerate(CHECK_HEADERS, start=1)}
     for row in checks.itertuples(index=False):
         values: dict[str, Any] = row._asdict()
@@ -256,7 +257,8 @@ def _checks_sheet(book: Workbook, report: Report, checks: pd.DataFrame, formulas
 
 def _findings_sheet(book: Workbook, checks: pd.DataFrame) -> None:
     sheet = book.create_sheet("发现", 2)
-    _header(sheet, [title for title, _ in FINDING_HEADERS.values()], [width for _, width in FINDING_HEADERS.values()])
+    _write_header_row(sheet, [title for title, _ in FINDING_HEADERS.values()],
+                      [width for _, width in FINDING_HEADERS.values()])
     for row in findings(checks).itertuples(index=False):
         values = row._asdict()
         values["kind"] = CHECK_KINDS.get(values["kind"], values["kind"])

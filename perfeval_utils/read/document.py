@@ -203,7 +203,7 @@ def _spreadsheet(path: Path, kind: str, overrides: dict[str, Any]) -> Intake:
     return _form_intake(result, f"{kind} form")
 
 
-def _text(path: Path, overrides: dict[str, Any]) -> Intake:
+def _read_text_document(path: Path, overrides: dict[str, Any]) -> Intake:
     from perfeval_utils.read.encoding import read_text_file
     from perfeval_utils.read.html import html_blocks, looks_like_html
     from perfeval_utils.read.text import extract_lines, split_lines
@@ -247,4 +247,4 @@ def read_document(path: str | Path, **overrides: Any) -> Intake:
         return read_blocks(path, blocks, "pdf", overrides, dropped=dropped)
     if kind in ("xlsx", "ole2"):
         return _spreadsheet(path, "xlsx" if kind == "xlsx" else "xls", overrides)
-    return _text(path, overrides)
+    return _read_text_document(path, overrides)

@@ -47,7 +47,7 @@ def ooxml_part(path: Path, part: str) -> bytes:
     return package._inflate(path, data, info)
 
 
-def _text(element: Any) -> str:
+def _element_text(element: Any) -> str:
     """A paragraph's or cell's text: w:t runs, w:tab as a tab, w:br as a line break; cell paragraphs by lines."""
     out: list[str] = []
     for node in element.iter():
@@ -73,7 +73,7 @@ def _table(element: Any, number: int) -> Block:
             span_el = props.find(f"{W}gridSpan") if props is not None else None
             span = int(span_el.get(f"{W}val", "1")) if span_el is not None else 1
             vmerge = props.find(f"{W}vMerge") if props is not None else None
-            text = _text(tc)
+            text = _element_text(tc)
             if vmerge is not None and vmerge.get(f"{W}val", "continue") != "restart" and c in open_merges:
                 open_merges[c][2] = r
                 row += [None] * span
@@ -106,7 +106,7 @@ def docx_blocks(path: Path) -> list[Block]:
             blocks.append(_table(child, tables))
         elif child.tag == f"{W}p":
             paragraphs += 1
-            text = _text(child)
+            text = _element_text(child)
             if text:
                 for line in text.split("\n"):
                     if line.strip():

@@ -114,7 +114,7 @@ def _span(value: str | None) -> int:
         return 1
 
 
-def _layout(rows: list[list[_Cell]], number: int) -> Block:
+def _block_of(rows: list[list[_Cell]], number: int) -> Block:
     """Cells on a grid: a cell takes the first free column; rowspan/colspan reserve the cells they cover."""
     taken: set[tuple[int, int]] = set()
     grid: dict[tuple[int, int], str] = {}
@@ -163,7 +163,7 @@ def html_blocks(path: Path, raw: bytes) -> tuple[list[Block], str]:
             blocks.append(Block(f"第{lines}行（正文）", [[str(value)]], table=False))
         else:
             tables += 1
-            blocks.append(_layout(value, tables))  # type: ignore[arg-type]
+            blocks.append(_block_of(value, tables))  # type: ignore[arg-type]
     title = " ".join("".join(page.title).split())
     if title:  # last, so that the text logic takes the page's own first line as the report's title
         blocks.append(Block("网页标题（<title>）", [[title]], table=False))

@@ -123,7 +123,7 @@ class _Sheet:
                             fix=f"type the bare number in {self.address(r, c)}")
 
 
-def _header(sheet: _Sheet, words: tuple[tuple[str, tuple[str, ...]], ...], needed: set[str]) -> tuple[int, dict]:
+def _find_header(sheet: _Sheet, words: tuple[tuple[str, tuple[str, ...]], ...], needed: set[str]) -> tuple[int, dict]:
     for r in range(1, sheet.last_row + 1):
         fields: dict[int, str] = {}
         for c, text in sheet.row(r).items():
@@ -190,7 +190,7 @@ def _meta(sheet: _Sheet, amount_unit: str | None) -> tuple[dict[str, Any], dict[
 
 def _budget(sheet: _Sheet, unit: str, stop: int) -> tuple[list[list[Any]], int]:
     """The funds block's lines, from its header down to the first row without a label (or ``stop``)."""
-    r, fields = _header(sheet, BUDGET_WORDS, {"budget", "executed_to_date"})
+    r, fields = _find_header(sheet, BUDGET_WORDS, {"budget", "executed_to_date"})
     if not r:
         return [], 0
     for c in fields:
@@ -225,7 +225,7 @@ def _budget(sheet: _Sheet, unit: str, stop: int) -> tuple[list[list[Any]], int]:
 
 
 def _kpis(sheet: _Sheet) -> tuple[list[list[Any]], int]:
-    r, fields = _header(sheet, KPI_WORDS, {"name", "target_text"})
+    r, fields = _find_header(sheet, KPI_WORDS, {"name", "target_text"})
     if not r:
         return [], 0
     ticks = _ticks(sheet, r, fields)
@@ -306,8 +306,8 @@ def load_monitor_form(path: str | Path, sheet: str | None = None, *, amount_unit
         raise MissingSheetError(f"no sheet named {sheet}", file=path, sheet=sheet, expected=" / ".join(book.sheetnames))
     for name in names:
         grid = _Sheet(book[name], path)
-        if _header(grid, KPI_WORDS, {"name", "target_text"})[0] or \
-                _header(grid, BUDGET_WORDS, {"budget", "executed_to_date"})[0]:
+        if _find_header(grid, KPI_WORDS, {"name", "target_text"})[0] or \
+                _find_header(grid, BUDGET_WORDS, {"budget", "executed_to_date"})[0]:
             break
     else:
         raise MissingSheetError("no sheet holds a 执行监控表 (a header row with 三级指标 and 年度指标值, or 年度预算数 "

@@ -5,6 +5,7 @@ lines, the table split over pages with the header repeated (续表).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -22,11 +23,9 @@ class TableReading:
     def line(self, no: int) -> str:
         return self.lines[no - 1]
 
-    def ask(self, spans: Any, question: str) -> None:
-        raise NotImplementedError
-
-    def note(self, *spans: tuple[int, int]) -> None:
-        raise NotImplementedError
+    #: Provided by the Extractor this mixin is part of: record an open question / mark spans as read.
+    ask: Callable[[Any, str], None]
+    note: Callable[..., None]
 
     # -- tables ----------------------------------------------------------------------------
 
