@@ -212,3 +212,22 @@ def match_key(text: Any) -> str:
 def indicator_key(name: Any) -> str:
     """Indicators are the same across years when their names are the same after :func:`match_key`."""
     return match_key(name)
+
+
+# ---- display width ------------------------------------------------------------------------
+
+#: East-Asian-Width classes a CJK font draws two columns wide: wide, full-width and ambiguous (“”, …, ①).
+#: A terminal shows ambiguous characters one column wide, so it counts only wide and full-width.
+FULL_WIDTH_CLASSES = frozenset({"W", "F", "A"})
+TERMINAL_WIDE_CLASSES = frozenset({"W", "F"})
+
+
+def char_width(char: str, *, terminal: bool = False) -> int:
+    """2 for a character drawn two columns wide (Chinese, full-width punctuation), else 1."""
+    wide = TERMINAL_WIDE_CLASSES if terminal else FULL_WIDTH_CLASSES
+    return 2 if unicodedata.east_asian_width(char) in wide else 1
+
+
+def text_width(text: str, *, terminal: bool = False) -> int:
+    """Width in half-width columns: chart labels and Excel columns (a CJK font), or a terminal."""
+    return sum(char_width(c, terminal=terminal) for c in text)

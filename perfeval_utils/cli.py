@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -111,8 +110,10 @@ def check(paths: tuple[str, ...], output: str) -> None:
 
 def _pad(text: str, width: int) -> str:
     """Pad to ``width`` terminal columns, counting a Chinese character as two; cut with … if longer."""
+    from perfeval_utils.cells import text_width
+
     def columns(value: str) -> int:
-        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in value)
+        return text_width(value, terminal=True)
 
     if columns(text) > width:
         while columns(text) > width - 1:

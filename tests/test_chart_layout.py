@@ -99,3 +99,12 @@ def test_fit_right_widens_the_axis_until_a_long_label_after_the_bar_is_inside() 
         fig.draw_without_rendering()
         assert ax.get_xlim()[1] > 100
         assert label.get_window_extent().x1 <= ax.get_window_extent().x1
+
+
+def test_ambiguous_characters_are_two_columns_drawn_but_one_in_a_terminal() -> None:
+    """One home (cells.text_width) for charts, Excel columns and the terminal table: 中 is 2 everywhere,
+    “ (East-Asian-Width ambiguous) is 2 where a CJK font draws it and 1 in a terminal, a is 1."""
+    from perfeval_utils.cells import text_width
+
+    assert text_width("中“a") == 5
+    assert text_width("中“a", terminal=True) == 4

@@ -26,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perfeval_utils import schema
 from perfeval_utils.analyse.indicators import indicators, stated_met
-from perfeval_utils.cells import is_blank
+from perfeval_utils.cells import is_blank, text_width
 from perfeval_utils.check.reconcile import findings, stated_counts, tally
 from perfeval_utils.read.workbook import Report
 
@@ -191,11 +191,6 @@ def _formula_for(description: str, formulas: dict[str, str]) -> str | None:
 # ---- sheets -------------------------------------------------------------------------------
 
 
-def _display_width(text: str) -> int:
-    """Width in Excel's character units: a Chinese character is two."""
-    return sum(2 if ord(char) >= 0x2E80 else 1 for char in text)
-
-
 def _fit_row_heights(sheet: Worksheet) -> None:
     """Row heights for the wrapped lines (LibreOffice and print preview do not grow rows by themselves)."""
     for row in sheet.iter_rows(min_row=2):
@@ -203,7 +198,7 @@ def _fit_row_heights(sheet: Worksheet) -> None:
         for cell in row:
             if isinstance(cell.value, str) and not cell.value.startswith("="):
                 width = max(int(sheet.column_dimensions[cell.column_letter].width or 10) - 1, 1)
-                lines = max(lines, sum(-(-_display_width(part) // width) or 1 for part in cell.value.split("\n")))
+                lines = max(lines, sum(-(-text_width(part) // width) or 1 for part in cell.value.split("\n")))
         sheet.row_dimensions[row[0].row].height = min(15 * lines, 409)
 
 

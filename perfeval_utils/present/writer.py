@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -38,7 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perfeval_utils import schema
-from perfeval_utils.cells import is_blank
+from perfeval_utils.cells import is_blank, text_width
 from perfeval_utils.errors import PerfevalError
 from perfeval_utils.report import Report
 from perfeval_utils.schema import Column, Kind, Sheet
@@ -212,7 +211,7 @@ def _display_width(value: Any) -> int:
     """Width in half-width characters: a Chinese character is two."""
     text = "" if value is None else str(value)
     longest = max((line for line in text.split("\n")), key=len, default="")
-    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F", "A") else 1 for c in longest)
+    return text_width(longest)
 
 
 # ---- sheets --------------------------------------------------------------------------------

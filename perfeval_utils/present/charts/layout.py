@@ -12,7 +12,6 @@ for a, at 10 pt and 100 dpi), so it counts 2 like every other ambiguous characte
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
@@ -24,13 +23,11 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.text import Annotation
 
-from perfeval_utils.cells import is_blank
+from perfeval_utils.cells import char_width, is_blank, text_width
 from perfeval_utils.present.charts.style import COLOURS
 
 CENT: Final = Decimal("0.01")
 ELLIPSIS: Final = "…"
-#: East-Asian-Width classes drawn full-width by a CJK font: wide, full-width and ambiguous.
-FULL_WIDTH_CLASSES: Final = frozenset({"W", "F", "A"})
 #: How many passes :func:`fit_right` may take: a new x range can change the tick labels, hence the
 #: axes width; two passes settle every chart drawn so far, the third is a margin.
 FIT_PASSES: Final = 3
@@ -61,15 +58,6 @@ def two_places(value: Decimal) -> str:
 
 
 # ---- text width ------------------------------------------------------------------------------
-
-
-def char_width(char: str) -> int:
-    """2 for characters a CJK font draws full-width (Chinese, full-width punctuation, “”, …), else 1."""
-    return 2 if unicodedata.east_asian_width(char) in FULL_WIDTH_CLASSES else 1
-
-
-def text_width(text: str) -> int:
-    return sum(char_width(c) for c in text)
 
 
 def shorten(text: str, width: int) -> str:
