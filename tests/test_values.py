@@ -12,8 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from perfeval_utils import values
+from perfeval_utils.cells import WIDTH_FOLD
+from perfeval_utils.check.rules import units as rule_units
+from perfeval_utils.check.rules.units import Quantity
 from perfeval_utils.errors import PerfevalError, ValueParseError
-from perfeval_utils.values import OPS, Measure, parse_value
+from perfeval_utils.values import KNOWN_UNITS, OPS, Measure, parse_value
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
@@ -34,16 +38,22 @@ def m(
     return (value, unit, op, label, tail, date, qual, breakdown)
 
 
+def mo(month: int, op: str, label: str | None = None, tail: str | None = None) -> Shape:
+    """Expected deadline given as a month of an unstated year (9月前): no value, no date."""
+    return (None, None, op, label, tail, None, None, (), month)
+
+
 def q(text: str) -> Shape:
     """Expected qualitative measure."""
     return m(None, qual=text)
 
 
 def shape(measure: Measure) -> Shape:
-    """Every field but ``text``, with the value as its exact string."""
+    """Every field but ``text``, with the value as its exact string (and ``month`` when it is set)."""
     value = None if measure.value is None else str(measure.value)
-    return (value, measure.unit, measure.op, measure.label, measure.tail, measure.date,
-            measure.qualitative, tuple(shape(b) for b in measure.breakdown))
+    fields = (value, measure.unit, measure.op, measure.label, measure.tail, measure.date,
+              measure.qualitative, tuple(shape(b) for b in measure.breakdown))
+    return fields if measure.month is None else (*fields, measure.month)
 
 
 D = dt.date
@@ -211,6 +221,48 @@ CASES: list[tuple[str, list[Shape]]] = [
     ("300 元/人", [m("300", "元/人")]),
     ("（3 场）", [m("3", "场")]),
     ("—", [q("—")]),
+    # --- deadlines as a month or a period (#13.8): a month without a year is Measure.month --------
+    ("9月前", [mo(9, "<=")]),
+    ("12月底前", [mo(12, "<=")]),
+    ("11月底完成", [mo(11, "=", tail="完成")]),
+    ("于6月底之前完成", [mo(6, "<=", label="于", tail="完成")]),
+    ("2022年度内", [m(None, op="<=", date=D(2022, 12, 31))]),
+    ("2023年内", [m(None, op="<=", date=D(2023, 12, 31))]),
+    ("2020年全年", [m(None, op="<=", date=D(2020, 12, 31))]),
+    ("2023年度", [q("2023年度")]),
+    ("9月份", [q("9月份")]),
+    ("13月底前", [q("13月底前")]),
+    ("3月内", [m("3", "月", "<=")]),
+    # --- full-width Latin letters and symbol units ----------------------------------------------
+    ("８ｋｍ", [m("8", "km")]),
+    ("≥１２ｋｍ", [m("12", "km", ">=")]),
+    ("10kWh", [m("10", "kWh")]),
+    ("5G基站", [q("5G基站")]),
+    ("A3", [q("A3")]),
+    ("8 km", [m("8", tail="km")]),
+    ("1200㎡", [m("1200", "㎡")]),
+    ("≥3.5㎞", [m("3.5", "㎞", ">=")]),
+    ("≤3‰", [m("3", "‰", "<=")]),
+    # --- percentages in words -------------------------------------------------------------------
+    ("百分之九十五", [m("95", "%")]),
+    ("百分之九十五点五以上", [m("95.5", "%", ">=")]),
+    ("不低于百分之九十", [m("90", "%", ">=")]),
+    ("百分之百", [m("100", "%")]),
+    ("百分之95", [m("95", "%")]),
+    # --- 达到 / 达 before a number is a threshold -------------------------------------------------
+    ("达到95%", [m("95", "%", ">=")]),
+    ("满意度达90%以上", [m("90", "%", ">=", "满意度")]),
+    ("未达到95%", [m("95", "%", label="未达到")]),
+    ("下达5项", [m("5", "项", label="下达")]),
+    ("高达300人", [m("300", "人", label="高达")]),
+    # --- a measure word after 万 stays the unit -------------------------------------------------
+    ("550万粒", [m("550", "万粒")]),
+    ("两万粒", [m("2", "万粒")]),
+    ("3万羽", [m("3", "万羽")]),
+    ("12万株", [m("12", "万株")]),
+    ("20万元（专项）", [m("20", "万元", tail="(专项)")]),
+    ("5万鸭苗", [m("5", "万", tail="鸭苗")]),
+    ("100万以上", [m("100", "万", ">=")]),
 ]
 
 
@@ -316,3 +368,34 @@ if True:  # property tests: any text gives Measures or a ValueParseError, nothin
         for x in result:
             assert x.op in OPS
             assert x.qualitative is None or x.value is None
+
+
+# ---- one unit vocabulary and one width folding, shared with the 核对 language ----
+
+
+@pytest.mark.parametrize("unit", [*KNOWN_UNITS, "km", "KM", "kWh", "m²", "km²", "m"])
+def test_every_unit_parse_value_reads_the_rule_language_reads_as_that_unit(unit: str) -> None:
+    """``5<unit>`` is 5 in ``unit`` for parse_value and for a 核对 expression alike (one vocabulary)."""
+    (measure,) = parse_value(f"5{unit}")
+    assert (measure.value, measure.unit) == (Decimal(5), unit)
+    quantity = Quantity.parse(f"5{unit}")
+    assert quantity.value == 5 and quantity.unit.text == unit
+
+
+@pytest.mark.parametrize(
+    ("symbol", "word"),
+    [("㎡", "平方米"), ("m²", "平方米"), ("㎞", "千米"), ("km", "千米"), ("公里", "千米"), ("公斤", "千克"),
+     ("个月", "月")],
+)
+def test_symbol_and_word_spellings_of_one_unit_are_equal_in_rules(symbol: str, word: str) -> None:
+    """3 ㎞ is 3 千米 is 3000 米: the aliases of unit_words hold in the 核对 language."""
+    assert Quantity.of("3", symbol) == Quantity.of("3", word)
+    assert Quantity.of("3", "㎞") == Quantity.of("3000", "米")
+
+
+def test_one_width_folding_table_serves_values_and_rules() -> None:
+    """Full-width digits, the ideographic space and dashes fold the same in both readers."""
+    assert values._FOLD is WIDTH_FOLD
+    assert all(rule_units._FOLD[k] == v for k, v in WIDTH_FOLD.items())
+    assert "１２３\u3000－４".translate(WIDTH_FOLD) == "123 -4"
+    assert Quantity.parse("１２ｋｍ") == Quantity.of("12", "km")
