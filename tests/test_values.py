@@ -399,3 +399,37 @@ def test_one_width_folding_table_serves_values_and_rules() -> None:
     assert all(rule_units._FOLD[k] == v for k, v in WIDTH_FOLD.items())
     assert "１２３\u3000－４".translate(WIDTH_FOLD) == "123 -4"
     assert Quantity.parse("１２ｋｍ") == Quantity.of("12", "km")
+
+
+# ---- the one-match path for common values reads exactly as the scanner ----
+
+_SIMPLE_PARTS = (
+    st.sampled_from(["", " ", "\u3000", "≥", "≤", ">", "<", "=", "≈", "~", ">=", "<=", "=>", "≧", "-", "约"]),
+    st.sampled_from(["", " "]),
+    st.sampled_from(["0", "5", "12", "95.5", "100.00", "2023", "1999", "1,000", "007"]),
+    st.sampled_from(["", " "]),
+    st.sampled_from(["", "%", "万元", "元", "年", "年度", "个月", "分", "分钟", "千米", "千瓦时", "万", "人次", "项",
+                     "天内", "㎡", "km", "多人", "亿元", "以上"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(*_SIMPLE_PARTS)
+def test_common_values_read_by_one_match_equal_the_scanner(op: str, gap: str, number: str, gap2: str,
+                                                           unit: str) -> None:
+    """``≥ 95.5%``, ``2023年`` (a year: left to the scanner), ``20万元``: the shortcut never differs."""
+    text = f"{op}{gap}{number}{gap2}{unit}"
+    s = text.translate(WIDTH_FOLD)
+    lo, hi = values._trim(s, 0, len(s))
+    fast = values._simple(s, text, lo, hi)
+    if fast is not None:
+        assert fast == values._parse_span(s, text, lo, hi, 0)
+    else:
+        assert not values._SIMPLE_RE.fullmatch(s, lo, hi) or number in ("2023", "1999")
+
+
+def test_simple_values_take_the_one_match_path() -> None:
+    """The shortcut is really taken for the commonest forms (else the speed goal measures nothing)."""
+    for text in ("100%", "≥90%", "2 项", "20万元", "4500", "≤ 0"):
+        assert values._simple(text, text, 0, len(text)) is not None, text
+    assert values._simple("2023年", "2023年", 0, 5) is None
