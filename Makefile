@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 
-.PHONY: setup report test bench lab clean
+.PHONY: setup report test test-long bench lab clean
 
 setup: $(STAMP)
 
@@ -23,7 +23,13 @@ report: setup
 
 test: setup
 	$(PY) -m ruff check .
-	MPLBACKEND=Agg $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider
+	MPLBACKEND=Agg $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider -n auto --dist loadfile
+
+# The same with the slow property-test profile (5,000 examples each where a test does not fix its own count).
+test-long: setup
+	$(PY) -m ruff check .
+	MPLBACKEND=Agg $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider -n auto --dist loadfile \
+		-p tests.hypothesis_profiles --hypothesis-profile=long
 
 # Benchmarks at district scale (1,000 generated workbooks under build/bench); figures in benchmarks/README.md.
 bench: setup

@@ -356,7 +356,7 @@ def test_reference_values_all_parse() -> None:
 if True:  # property tests: any text gives Measures or a ValueParseError, nothing else
     _ALPHABET = list("0123456789０１,.，、；;()（）%％-~～至≥≤<>≈约近余多以上内左右元万千十一两〇年月日底前场人 ab")
 
-    @settings(max_examples=300, deadline=None)
+    @settings(deadline=None)  # examples: the profile's (make test: 100, make test-long: 5000)
     @given(st.one_of(st.text(alphabet=_ALPHABET, max_size=30), st.text(max_size=20)))
     def test_property_never_raises_other_errors(text: str) -> None:
         try:
@@ -413,7 +413,7 @@ _SIMPLE_PARTS = (
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(deadline=None)  # examples: the profile's (make test: 100, make test-long: 5000)
 @given(*_SIMPLE_PARTS)
 def test_common_values_read_by_one_match_equal_the_scanner(op: str, gap: str, number: str, gap2: str,
                                                            unit: str) -> None:
