@@ -570,10 +570,11 @@ def _parse_cached(text: str) -> tuple[Measure, ...]:
         raise ValueParseError(text, "the value is empty")
     lo, hi = _trim(s, 0, len(s))
     try:
-        if _ANY_NUMBER.search(s, lo, hi) is None:  # every reader needs a digit or a numeral: words only
-            found: tuple[Measure, ...] = ()
-        else:
-            found = _simple(s, text, lo, hi) or _parse_span(s, text, lo, hi, 0)
+        found = _simple(s, text, lo, hi) or ()
+        if found:
+            return found
+        if _ANY_NUMBER.search(s, lo, hi) is not None:  # every reader needs a digit or a numeral
+            found = _plain_span(s, text, lo, hi) if s.find("(", lo, hi) < 0 else _parse_span(s, text, lo, hi, 0)
     except (ArithmeticError, ValueError, IndexError, KeyError, RecursionError):
         # Safety net: a reader bug must not stop a whole table; the text stays qualitative.
         found = ()

@@ -216,10 +216,11 @@ def run_unit(unit: Unit) -> list[Written]:
         if report is not None:
             drawings = side.submit(_figures_and_deck, report, unit.folder)
         exports: list[Future[list[Written]]] = []
-        with _Kernel(unit.jobs[0].notebook.parent if unit.jobs else Path.cwd()) as kernel:
-            for job in unit.jobs:
-                kernel.run(job, workbook=str(unit.workbook or job.parameters.get(PER_FOLDER, "")))
-                exports.append(side.submit(_export_html, job.executed))
+        if unit.jobs:
+            with _Kernel(unit.jobs[0].notebook.parent) as kernel:
+                for job in unit.jobs:
+                    kernel.run(job, workbook=str(unit.workbook or job.parameters.get(PER_FOLDER, "")))
+                    exports.append(side.submit(_export_html, job.executed))
         written = [item for future in exports for item in future.result()]
         if drawings is not None:
             written += drawings.result()

@@ -278,6 +278,9 @@ def _load_chunks(paths: list[Path], workers: int) -> Iterator[_Outcome]:
     size = max(1, min(16, len(paths) // (workers * 8)))
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    # Objects alive now move out of the collector's reach, so that a worker's collections do not
+    # touch (and so copy, page by page) the memory it shares with this process after the fork.
+    gc.freeze()
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
     # Unpickling a thousand reports makes millions of objects that all stay alive: the cyclic
     # collector's passes over them cost ~15 % of the parent's time and free nothing.
@@ -287,9 +290,10 @@ def _load_chunks(paths: list[Path], workers: int) -> Iterator[_Outcome]:
         for outcome in pool.map(_load_chunk, chunks):
             yield [(path, _rebuilt(result)) for path, result in outcome]
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
         if collecting:
             gc.enable()
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _load_one(path: Path) -> tuple[Path, Report | PerfevalError]:
