@@ -185,8 +185,9 @@ def run_all(notebook_dir: Path, data: Path | Sequence[Path], out: Path, *, progr
 
     units = plan(notebook_dir, data, out)
     if workers is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        workers = cores
+        from perfeval_utils.read.many import available_cores
+
+        workers = available_cores()
     workers = max(1, min(workers, len(units)))
     bar = tqdm(total=sum(len(u.jobs) for u in units), desc="notebooks", unit="nb", disable=not progress)
     results: list[list[Written]] = []

@@ -264,9 +264,13 @@ def _worker_count(workers: int | None, files: int) -> int:
     if workers is None:
         if files < PARALLEL_MIN_FILES:
             return 1
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        workers = cores
+        workers = available_cores()
     return max(1, min(workers, files))
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 _Outcome = list[tuple[Path, "Report | PerfevalError"]]
