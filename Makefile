@@ -12,7 +12,7 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 COMPILE := $(PY) -m uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet \
 	--custom-compile-command "make lock"
 
-.PHONY: setup report test bench lab lock clean notebooks
+.PHONY: setup report test test-long bench lab lock clean notebooks
 
 setup: $(STAMP)
 
@@ -44,7 +44,13 @@ report: setup
 
 test: setup
 	$(PY) -m ruff check .
-	MPLBACKEND=Agg $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider
+	MPLBACKEND=Agg $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider -n auto --dist loadfile
+
+# The same with the slow property-test profile (5,000 examples each where a test does not fix its own count).
+test-long: setup
+	$(PY) -m ruff check .
+	PERFEVAL_LONG=1 MPLBACKEND=Agg $(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider -n auto --dist loadfile \
+		-p tests.hypothesis_profiles --hypothesis-profile=long
 
 # Benchmarks at district scale (1,000 generated workbooks under build/bench); figures in benchmarks/README.md.
 bench: setup

@@ -195,6 +195,26 @@ def cell_text(value: Cell) -> str:
 
 
 
+# ---- width folding ---------------------------------------------------------------------
+
+
+def _width_fold() -> dict[int, str]:
+    """Full-width forms, odd blanks, dashes and tildes to ASCII, one character for one (see WIDTH_FOLD)."""
+    table = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
+    table.update({
+        0x3000: " ", 0x00A0: " ", 0x200B: " ", 0x200C: " ", 0x200D: " ", 0xFEFF: " ",
+        0x2212: "-", 0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "-", 0x2015: "-",
+        0x301C: "~", 0x223C: "~", 0xFF61: "。", 0xFF64: "、", 0xFE50: ",", 0xFE51: "、", 0xFE54: ";",
+    })
+    return table
+
+
+#: ``str.translate`` table from what a Chinese keyboard, a PDF or a web page types (１００％, ～, the
+#: ideographic space, minus signs and dashes, zero-width spaces) to ASCII. One character maps to one,
+#: so a position in the folded text is the same position in the original (error carets, fragments).
+WIDTH_FOLD: dict[int, str] = _width_fold()
+
+
 # ---- name keys ------------------------------------------------------------------------
 
 

@@ -136,68 +136,39 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 
 
 @main.command()
-@click.option("--data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("data"),
-              show_default=True, help="工作簿所在目录 / folder of workbooks.")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[FILE_OR_FOLDER]...")
+@click.option("--data", type=click.Path(exists=True, path_type=Path), default=Path("data"), show_default=True,
+              help="工作簿或其所在目录（未给出 FILE_OR_FOLDER 时）/ a workbook or folder of workbooks (without paths).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
               help="输出目录 / output folder.")
 @click.option("--notebooks", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("notebooks"), show_default=True, help="笔记本目录 / notebook folder.")
-@click.option("--no-input", is_flag=True, help="HTML 中隐藏代码 / hide code in the HTML.")
-def report(data: Path, out: Path, notebooks: Path, no_input: bool) -> None:
-    """运行全部笔记本并导出离线 HTML、图表和演示文稿 / run every notebook, export offline HTML, figures, decks."""
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="同时运行的部门数（默认：每个 CPU 核一个）/ departments run at once (default: one per core).")
+@click.option("--no-input", is_flag=True, hidden=True,
+              help="不再需要：每个笔记本都写两份 HTML / no longer needed: both HTML files are always written.")
+def report(paths: tuple[Path, ...], data: Path, out: Path, notebooks: Path, workers: int | None,
+           no_input: bool) -> None:
+    """运行全部笔记本并导出离线 HTML、图表和演示文稿 / run every notebook, export offline HTML, figures, decks.
+
+    Per notebook two HTML files: ``NN_name.html`` with the code (the analyst's) and
+    ``NN_name_汇报.html`` without it (the presenter's).
+    """
     from perfeval_utils.present.build import run_all
 
-    written = run_all(notebooks, data, out, no_input=no_input)
-    written += _figures_and_decks(data, out)
-    _list_written(written)
-
-
-def _figures_and_decks(data: Path, out: Path) -> list:  # type: ignore[type-arg]
-    from perfeval_utils.present.build import find_workbooks
-    from perfeval_utils.read.many import load_reports
-    from perfeval_utils.read.workbook import load_report
-
-    written = []
-    paths = find_workbooks([data])
-    # for the decks' year-over-year slide; a duplicate or unreadable workbook only drops out of the history
-    history = load_reports(paths, on_error="collect", progress=False) if paths else None
-    for path in paths:
-        report = load_report(path)
-        figures, files = _write_figures(report, out)
-        written += files
-        written.append(_write_deck(report, out, figures, history))
-    return written
+    _list_written(run_all(notebooks, list(paths) or data, out, workers=workers))
 
 
 def _write_figures(report: Any, out: Path) -> tuple[dict[str, Path], list]:  # type: ignore[type-arg]
-    import matplotlib
+    from perfeval_utils.present.build import write_figures
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from perfeval_utils.present.build import Written, output_folder
-    from perfeval_utils.present.charts import all_figures, apply_style, save_figure
-    from perfeval_utils.present.charts.reconcile_chart import reconciliation_figure
-
-    apply_style()
-    folder = output_folder(out, report) / "figures"
-    figures = {**all_figures(report), "reconciliation": reconciliation_figure(report)}
-    pngs: dict[str, Path] = {}
-    files = []
-    for key, figure in figures.items():
-        png, svg = save_figure(figure, folder / key)
-        plt.close(figure)
-        pngs[key] = png
-        files += [Written(png, "figure"), Written(svg, "figure")]
-    return pngs, files
+    return write_figures(report, out)
 
 
 def _write_deck(report: Any, out: Path, figures: dict[str, Path], history: Any = None) -> Any:
-    from perfeval_utils.present.build import Written, output_folder
-    from perfeval_utils.present.deck import write_deck
+    from perfeval_utils.present.build import write_review_deck
 
-    path = output_folder(out, report) / f"{report.path.stem}_评审会.pptx"
-    return Written(write_deck(report, path, figures, history), "deck")
+    return write_review_deck(report, out, figures, history=history)
 
 
 def _list_written(written: list) -> None:  # type: ignore[type-arg]

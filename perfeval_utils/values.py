@@ -9,6 +9,14 @@ comparison it states, the words around it and any parenthesised breakdown.
 The parser is deliberately conservative: Chinese numerals count only where they clearly stand as a
 quantity, and anything it cannot read as a number or a date comes back as one qualitative measure
 instead of an exception. Only empty or non-string input raises :class:`ValueParseError`.
+
+One module of ~590 lines on purpose: the readers share the compiled scanner (one master regex,
+unit and operator tables built once at import) and positions into the one folded string, and
+splitting them would put those tables behind imports on the hot path. Speed (#17, at least
+150,000 distinct strings a second, ``python -m benchmarks``): the commonest values (``100%``,
+``≥90%``, ``20万元``) are read by one regex match, words without any digit or numeral skip the
+scanner, values without brackets skip breakdown placement, and cheap first-character checks
+spare most regex calls.
 """
 
 from __future__ import annotations
@@ -20,29 +28,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
+from perfeval_utils.cells import WIDTH_FOLD
 from perfeval_utils.errors import ValueParseError
+from perfeval_utils.unit_words import LATIN_UNITS, TIME_UNITS, UNIT_WORDS
 
 __all__ = ["KNOWN_UNITS", "OPS", "Measure", "parse_value"]
 
 #: Every comparison a :class:`Measure` can state; ``~`` means "about".
 OPS: tuple[str, ...] = (">=", "<=", ">", "<", "=", "~")
 
-#: Units recognised right after a number. 万 / 亿 / 千 in front of any of them are kept as part of
-#: the unit (``万元``, ``万人次``, ``万美元``); the longest match wins (``人次`` before ``人``).
-KNOWN_UNITS: tuple[str, ...] = (
-    "元", "美元", "欧元", "港元", "%", "‰", "个百分点", "百分点", "分", "分值",
-    "秒", "分钟", "小时", "天", "日", "工作日", "个工作日", "周", "月", "个月", "年", "季度", "个季度",
-    "周岁", "岁", "场次", "场", "篇", "人次", "人", "人日", "名", "家", "家次", "家庭", "户", "户次",
-    "项", "个", "个次", "次", "课时", "学时", "节", "门", "米", "厘米", "毫米", "公里", "千米",
-    "平方米", "平米", "平方公里", "立方米", "方", "亩", "公顷", "吨", "千克", "公斤", "斤", "升",
-    "度", "千瓦", "千瓦时", "起", "座", "宗", "件", "期", "期次", "面", "条", "所", "台", "台次",
-    "套", "辆", "批", "批次", "份", "本", "册", "张", "处", "块", "间", "栋", "幢", "部", "首",
-    "幅", "组", "支", "队", "位", "例", "床", "艘", "架", "棵", "株", "只", "头", "盏", "轮",
-    "届", "类", "种", "单", "倍", "层", "方面", "个方面",
-)
-
-_TIME_UNITS = frozenset({"秒", "分钟", "小时", "天", "日", "工作日", "个工作日", "周", "月", "个月",
-                         "年", "季度", "个季度"})
+#: Units recognised right after a number (the one vocabulary, perfeval_utils/unit_words.py).
+KNOWN_UNITS: tuple[str, ...] = UNIT_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,42 +54,59 @@ class Measure:
     qualitative: str | None = None
     breakdown: tuple[Measure, ...] = ()
     text: str = ""
+    #: A deadline given as a month of a year the text does not state (``9月前``, ``12月底前``): 1–12.
+    month: int | None = None
 
 
-# --- normalisation -------------------------------------------------------------------------------
-
-
-def _build_fold() -> dict[int, str]:
-    """Map full-width and odd characters to ASCII one-to-one, so positions still index the input."""
-    table = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
-    table.update({
-        0x3000: " ", 0x00A0: " ", 0x200B: " ", 0x200C: " ", 0x200D: " ", 0xFEFF: " ",
-        0x2212: "-", 0x2010: "-", 0x2011: "-", 0x2012: "-", 0x2013: "-", 0x2014: "-", 0x2015: "-",
-        0x301C: "~", 0x223C: "~", 0xFF61: "。", 0xFF64: "、", 0xFE50: ",", 0xFE51: "、", 0xFE54: ";",
-    })
-    return table
-
-
-_FOLD = _build_fold()
+_FOLD = WIDTH_FOLD
+# Any character the folding changes: most values have none, and one search is cheaper than translate.
+_FOLDED = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(_FOLD)) + "]")
 
 # --- regular expressions (compiled once) ---------------------------------------------------------
 
-_ARABIC = r"(?<![A-Za-z\d.])(?>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?>\.\d+)?(?![A-Za-z\d])"
+# Latin units of two letters or more in any case (KM, kWh); one letter only lower case (5G is no gram).
+_LATIN = (f"(?i:{'|'.join(sorted((u for u in LATIN_UNITS if len(u) > 1), key=len, reverse=True))})"
+          f"|[{''.join(u for u in LATIN_UNITS if len(u) == 1)}]")
+# A number touched by a Latin letter is part of a code (A3, 5G) unless the letters are a unit (8km).
+_ARABIC = (r"(?<![A-Za-z\d.])(?>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?>\.\d+)?(?!\d)"
+           rf"(?:(?![A-Za-z])|(?=(?:{_LATIN})(?![A-Za-z])))")
+# 2023年12月31日, 2023年6月底, 2023年底; a whole year as a period: 2022年度内, 2023年内, 2020年全年.
 _YMD = (r"(?<![\d.])(?P<y>\d{4})\s*年\s*(?:(?P<mo>\d{1,2})(?!\d)\s*月\s*"
-        r"(?:(?P<d>\d{1,2})(?!\d)\s*[日号]|底|末)?|年?底|年?末)")
+        r"(?:(?P<d>\d{1,2})(?!\d)\s*[日号]|底|末)?|年?底|年?末|(?P<whole>全年)|度?(?=\s*(?:之内|内)))")
 _ISO = r"(?<![\d.])(?P<y2>\d{4})(?P<sep>[-/.])(?P<m2>\d{1,2})(?P=sep)(?P<d2>\d{1,2})(?![\d.])"
-# Bare years (2023年, 2023年度) and dates without a year are words, not quantities.
+# A month of an unstated year as a deadline: 9月前, 12月底前, 11月底完成 (not 3月内: three months).
+_MONTH = r"(?<![\d.])(?P<mm>\d{1,2})(?!\d)\s*月\s*(?:底|末|(?=之前|以前|前))"
+# Bare years (2023年, 2023年度) and days without a year are words, not quantities.
 _SKIP = r"(?<![\d.])(?:(?:19|20)\d{2}\s*年度?|\d{1,2}\s*月\s*(?:\d{1,2}\s*[日号]|底|末|份))"
+# 百分之九十五, 百分之九十五点五, 百分之百, 百分之95: a percentage in words.
+_PERCENT = r"百分之(?P<pn>[〇零一二两三四五六七八九十百]+|\d+(?:\.\d+)?)(?:点(?P<pd>[〇零一二三四五六七八九]+))?"
 _CN = r"[〇零一二两三四五六七八九十百千万亿]+"
 
 _MASTER_RE = re.compile(
-    rf"(?P<ymd>{_YMD})|(?P<iso>{_ISO})|(?P<skip>{_SKIP})|(?P<num>{_ARABIC})|(?P<cn>{_CN})"
+    rf"(?P<ymd>{_YMD})|(?P<iso>{_ISO})|(?P<md>{_MONTH})|(?P<skip>{_SKIP})|(?P<pct>{_PERCENT})"
+    rf"|(?P<num>{_ARABIC})|(?P<cn>{_CN})"
 )
 _NUM_RE = re.compile(_ARABIC)
 _BASE = "|".join(re.escape(u) for u in sorted(KNOWN_UNITS, key=len, reverse=True))
+# 千米, 千瓦时: a unit word that starts with 千 / 万 / 亿 is that unit, not 千 times the rest
+_SCALED_WORDS = "|".join(re.escape(u) for u in sorted(KNOWN_UNITS, key=len, reverse=True) if u[0] in "万亿千")
 _UNIT_RE = re.compile(
-    rf"\s*(?P<a1>[多余])?\s*(?P<mult>[万亿千])?(?P<a2>[多余])?\s*(?P<base>{_BASE})?(?:/(?P<per>{_BASE}))?"
+    rf"\s*(?P<a1>[多余])?\s*(?P<mult>(?!{_SCALED_WORDS})[万亿千])?(?P<a2>[多余])?\s*(?P<base>{_BASE})?"
+    rf"(?:/(?P<per>{_BASE}))?"
 )
+#: First characters of what the readers above can match: most positions fail here without a regex.
+_UNIT_FIRST = frozenset("多余万亿千" + "".join(u[0] for u in KNOWN_UNITS))
+_POST_FIRST = frozenset("及其或以之左上内")
+_RANGE_FIRST = frozenset("-~至到")
+_SIMPLE_OPS = {"≥": ">=", "≧": ">=", "⩾": ">=", ">=": ">=", "=>": ">=", "≤": "<=", "≦": "<=", "⩽": "<=",
+               "<=": "<=", "=<": "<=", ">": ">", "<": "<", "=": "=", "≈": "~", "~": "~"}
+_SIMPLE_RE = re.compile(
+    rf"(?P<op>{'|'.join(re.escape(o) for o in sorted(_SIMPLE_OPS, key=len, reverse=True))})?\s*"
+    rf"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>(?:(?!{_SCALED_WORDS})[万亿千])?(?:{_BASE}))?"
+)
+_YEAR_RE = re.compile(r"(?:19|20)\d{2}")
+_ANY_NUMBER = re.compile(rf"\d|{_CN}")
+_LATIN_RE = re.compile(rf"(?:{_LATIN})(?![A-Za-z])")
 _RANGE_RE = re.compile(r"\s*(?:-+|~|至|到)\s*")
 _POST_RE = re.compile(
     r"\s*(?:(?P<ge>及其以上|及以上|或以上|以上)|(?P<le>及其以下|及以下|或以下|以下|以内|之内)"
@@ -104,6 +117,7 @@ _PAREN_RE = re.compile(r"[()]")
 _SEP_RE = re.compile(r"[,;、。]")
 _CJK_GAP_RE = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 _WS_RE = re.compile(r"\s+")
+_SEPARATORS = frozenset(",;、。")
 
 # (word, op, characters that must not precede it): 节约 is not 约, 最近 is not 近.
 _PRE_OPS: tuple[tuple[str, str, str], ...] = tuple(sorted(
@@ -120,6 +134,9 @@ _PRE_OPS: tuple[tuple[str, str, str], ...] = tuple(sorted(
         ("约", "~", "节制签合违履预公条契邀相盟守缔集简婉特"),
         ("近", "~", "最附邻靠就亲贴"),
         ("=", "=", ""),
+        # 达到 95% is the threshold 95 %; 未达到 / 下达 / 高达 state no bound.
+        ("达到", ">=", "未没不"),
+        ("达", ">=", "未没不下送传抵通表发直转雷到长高上"),
     ],
     key=lambda t: len(t[0]),
     reverse=True,
@@ -139,7 +156,10 @@ _CN_BIG = {"万": 10_000, "亿": 100_000_000}
 _BOUNDS = frozenset({">=", "<=", ">", "<"})
 _MAX_DEPTH = 32
 
-_Item = tuple[Decimal | None, str | None, str, dt.date | None]
+# (value, unit, op, date, month)
+_Item = tuple[Decimal | None, str | None, str, dt.date | None, int | None]
+#: After 万 / 亿 / 千, a character that is an operator word, not a measure word (万以上, 万多).
+_NOT_MEASURE = frozenset("以及或左上下之内前后起多余")
 
 
 @dataclass(slots=True)
@@ -175,6 +195,12 @@ def _pre_op(s: str, floor: int, pos: int) -> tuple[str | None, int]:
 
 def _read_unit(s: str, pos: int, hi: int) -> tuple[str | None, bool, int]:
     """Unit right after a number, whether 多/余 made it approximate, and where the unit ends."""
+    if pos < hi and s[pos].isascii() and s[pos].isalpha():
+        latin = _LATIN_RE.match(s, pos, hi)
+        if latin is not None:
+            return latin.group(), False, latin.end()
+    if pos >= hi or not (s[pos] in _UNIT_FIRST or s[pos].isspace()):
+        return None, False, pos
     m = _UNIT_RE.match(s, pos, hi)
     if m is None:  # pragma: no cover - every part of the pattern is optional
         return None, False, pos
@@ -185,7 +211,12 @@ def _read_unit(s: str, pos: int, hi: int) -> tuple[str | None, bool, int]:
     if mult:
         if a2 and _is_boundary(s, m.end("a2"), hi):
             return mult, True, m.end("a2")
-        return mult, bool(a1), m.end("mult")
+        end = m.end("mult")
+        # 550万粒: one measure word the vocabulary lacks, ending the word, stays with 万 as the unit
+        if (not a2 and end < hi and "\u4e00" <= s[end] <= "\u9fff" and s[end] not in _NOT_MEASURE
+                and _is_boundary(s, end + 1, hi)):
+            return mult + s[end], bool(a1), end + 1
+        return mult, bool(a1), end
     if a1 and _is_boundary(s, m.end("a1"), hi):
         return None, True, m.end("a1")
     return None, False, pos
@@ -193,6 +224,8 @@ def _read_unit(s: str, pos: int, hi: int) -> tuple[str | None, bool, int]:
 
 def _read_post(s: str, pos: int, hi: int, unit: str | None) -> tuple[str | None, int]:
     """Operator words after the unit (以上, 以内, 左右 ...); 内 counts only after a time unit."""
+    if pos >= hi or not (s[pos] in _POST_FIRST or s[pos].isspace()):
+        return None, pos
     m = _POST_RE.match(s, pos, hi)
     if m is None:
         return None, pos
@@ -202,7 +235,7 @@ def _read_post(s: str, pos: int, hi: int, unit: str | None) -> tuple[str | None,
         return "<=", m.end()
     if m["ap"]:
         return "~", m.end()
-    return ("<=", m.end()) if unit in _TIME_UNITS else (None, pos)
+    return ("<=", m.end()) if unit in TIME_UNITS else (None, pos)
 
 
 def _combine(pre: str | None, post: str | None, approx: bool) -> str:
@@ -265,16 +298,16 @@ def _read_number(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity:
         value, a = -value, a - 1
     pre, start = _pre_op(s, floor, a)
     unit, approx, e = _read_unit(s, b, hi)
-    r = _RANGE_RE.match(s, e, hi)
+    r = _RANGE_RE.match(s, e, hi) if e < hi and (s[e] in _RANGE_FIRST or s[e].isspace()) else None
     m2 = _NUM_RE.match(s, r.end(), hi) if r else None
     if m2 is not None:
         high = Decimal(m2.group().replace(",", ""))
         unit2, _, e2 = _read_unit(s, m2.end(), hi)
         unit, unit2 = unit or unit2, unit2 or unit
         _, end = _read_post(s, e2, hi, unit2)
-        return _Quantity(start, end, ((value, unit, ">=", None), (high, unit2, "<=", None)))
+        return _Quantity(start, end, ((value, unit, ">=", None, None), (high, unit2, "<=", None, None)))
     post, end = _read_post(s, e, hi, unit)
-    return _Quantity(start, end, ((value, unit, _combine(pre, post, approx), None),))
+    return _Quantity(start, end, ((value, unit, _combine(pre, post, approx), None, None),))
 
 
 def _read_cn(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity | None:
@@ -302,30 +335,56 @@ def _read_cn(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity | None:
             return None
         if unit is None and not (a == floor or _is_boundary(s, a - 1, hi)):
             return None
-    return _Quantity(start, end, ((Decimal(n), unit, _combine(pre, post, approx), None),))
+    return _Quantity(start, end, ((Decimal(n), unit, _combine(pre, post, approx), None, None),))
+
+
+def _read_percent(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity | None:
+    """A percentage in words: 百分之九十五 = 95 %, 百分之九十五点五 = 95.5 %, 百分之百 = 100 %."""
+    words = m["pn"]
+    if words[0].isdigit():
+        value = Decimal(words)
+    else:
+        n = _cn_to_int(words)
+        if n is None:
+            return None
+        value = Decimal(n)
+    if m["pd"]:
+        value = Decimal(f"{value}.{''.join(str(_CN_DIGITS[c]) for c in m['pd'])}")
+    pre, start = _pre_op(s, floor, m.start())
+    post, end = _read_post(s, m.end(), hi, "%")
+    return _Quantity(start, end, ((value, "%", _combine(pre, post, False), None, None),))
 
 
 def _read_date(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity | None:
-    """A date or deadline (2023年12月31日前, 2023年6月底前, 2023-06-30); None if no real date."""
-    if m["ymd"]:
-        year = int(m["y"])
-        month = int(m["mo"]) if m["mo"] else 12
-        day = int(m["d"]) if m["d"] else 0
+    """A date or deadline (2023年12月31日前, 2023年6月底前, 2023-06-30, 2022年度内, 9月前); None if no real date."""
+    month_only = None
+    if m["md"]:
+        month_only = int(m["mm"])
+        if not 1 <= month_only <= 12:
+            return None
+        when = None
     else:
-        year, month, day = int(m["y2"]), int(m["m2"]), int(m["d2"])
-    if not 1 <= month <= 12 or not 1 <= year <= 9999:
-        return None
-    if day == 0:  # 底 / 末 / a bare month: its last day
-        day = calendar.monthrange(year, month)[1]
-    try:
-        when = dt.date(year, month, day)
-    except ValueError:
-        return None
+        if m["ymd"]:
+            year = int(m["y"])
+            month = int(m["mo"]) if m["mo"] else 12
+            day = int(m["d"]) if m["d"] else 0
+        else:
+            year, month, day = int(m["y2"]), int(m["m2"]), int(m["d2"])
+        if not 1 <= month <= 12 or not 1 <= year <= 9999:
+            return None
+        if day == 0:  # 底 / 末 / a bare month / a whole year: its last day
+            day = calendar.monthrange(year, month)[1]
+        try:
+            when = dt.date(year, month, day)
+        except ValueError:
+            return None
     pre, start = _pre_op(s, floor, m.start())
     p = _DATE_POST_RE.match(s, m.end(), hi)
     post = None if p is None else ("<=" if p["le"] else ">=")
+    if post is None and m["whole"]:
+        post = "<="  # 2020年全年: within the year
     end = m.end() if p is None else p.end()
-    return _Quantity(start, end, ((None, None, _combine(pre, post, False), when),))
+    return _Quantity(start, end, ((None, None, _combine(pre, post, False), when, month_only),))
 
 
 def _scan(s: str, lo: int, hi: int) -> list[_Quantity]:
@@ -342,7 +401,9 @@ def _scan(s: str, lo: int, hi: int) -> list[_Quantity]:
             q = _read_number(s, m, floor, hi)
         elif kind == "cn":
             q = _read_cn(s, m, floor, hi)
-        elif kind in ("ymd", "iso"):
+        elif kind == "pct":
+            q = _read_percent(s, m, floor, hi)
+        elif kind in ("ymd", "iso", "md"):
             q = _read_date(s, m, floor, hi)
         if q is None:
             pos = m.end()
@@ -383,18 +444,58 @@ def _trim(s: str, a: int, b: int) -> tuple[int, int]:
 
 def _words(s: str, a: int, b: int, skip: list[tuple[int, int]]) -> str | None:
     """The words in [a, b) without the breakdown brackets, PDF spacing between CJK characters removed."""
-    parts: list[str] = []
-    for x, y in skip:
-        if a <= x < b:
-            parts.append(s[a:x])
-            a = y + 1
-    parts.append(s[a:b])
-    text = _WS_RE.sub(" ", _CJK_GAP_RE.sub("", "".join(parts))).strip(_STRIP)
-    return text or None
+    if skip:
+        parts: list[str] = []
+        for x, y in skip:
+            if a <= x < b:
+                parts.append(s[a:x])
+                a = y + 1
+        parts.append(s[a:b])
+        text = "".join(parts)
+    else:
+        text = s[a:b]
+    if " " in text or not text.isprintable():  # any whitespace at all (isprintable: False for \t, \u2003)
+        text = _WS_RE.sub(" ", _CJK_GAP_RE.sub("", text))
+    return text.strip(_STRIP) or None
+
+
+def _cuts(s: str, qs: list[_Quantity], lo: int, hi: int) -> tuple[list[int], list[int]]:
+    """Where each quantity's words start and end: between two quantities, at the last separator."""
+    label_from = [lo] * len(qs)
+    tail_to = [hi] * len(qs)
+    for i in range(len(qs) - 1):
+        a, k = qs[i].end, qs[i + 1].start - 1
+        while k >= a and s[k] not in _SEPARATORS:
+            k -= 1
+        tail_to[i], label_from[i + 1] = (k, k + 1) if k >= a else (a, a)
+    return label_from, tail_to
+
+
+def _plain_span(s: str, orig: str, lo: int, hi: int) -> tuple[Measure, ...]:
+    """:func:`_parse_span` for a stretch with no brackets (most values): no breakdowns to place."""
+    qs = _scan(s, lo, hi)
+    if not qs:
+        return ()
+    if len(qs) == 1:
+        label_from, tail_to = [lo], [hi]
+    else:
+        label_from, tail_to = _cuts(s, qs, lo, hi)
+    out: list[Measure] = []
+    for i, q in enumerate(qs):
+        a, b = label_from[i], tail_to[i]
+        label = None if a == q.start else _words(s, a, q.start, [])
+        tail = None if b == q.end else _words(s, q.end, b, [])
+        ta, tb = _trim(s, a, b)
+        text = orig[ta:tb]
+        for value, unit, op, when, month in q.items:
+            out.append(Measure(value, unit, op, label, tail, when, None, (), text, month))
+    return tuple(out)
 
 
 def _parse_span(s: str, orig: str, lo: int, hi: int, depth: int) -> tuple[Measure, ...]:
     """Measures in ``s[lo:hi]``; empty when it holds no quantity or date at all."""
+    if s.find("(", lo, hi) < 0:
+        return _plain_span(s, orig, lo, hi)
     groups = _bracket_groups(s, lo, hi)
     inner: dict[tuple[int, int], tuple[Measure, ...]] = {}
     for a, b in groups:
@@ -442,21 +543,38 @@ def _parse_span(s: str, orig: str, lo: int, hi: int, depth: int) -> tuple[Measur
         ta, tb = _trim(s, label_from[i], tail_to[i])
         text = orig[ta:tb]
         last = len(q.items) - 1
-        for k, (value, unit, op, when) in enumerate(q.items):
+        for k, (value, unit, op, when, month) in enumerate(q.items):
             out.append(Measure(value=value, unit=unit, op=op, label=label, tail=tail, date=when,
-                               breakdown=tuple(breakdowns[i]) if k == last else (), text=text))
+                               breakdown=tuple(breakdowns[i]) if k == last else (), text=text, month=month))
     return tuple(out)
+
+
+def _simple(s: str, orig: str, lo: int, hi: int) -> tuple[Measure, ...] | None:
+    """The commonest values (``100%``, ``≥90%``, ``2 项``, ``20万元``, ``4500``) in one regex match.
+
+    Only forms the scanner reads the same way (a symbol operator, a plain number, one unit word)
+    take this path; anything else, and a year such as ``2023年``, goes to the scanner.
+    """
+    m = _SIMPLE_RE.fullmatch(s, lo, hi)
+    if m is None or (m["u"] and m["u"][0] == "年" and _YEAR_RE.fullmatch(m["n"])):
+        return None
+    op = _SIMPLE_OPS[m["op"]] if m["op"] else "="
+    return (Measure(Decimal(m["n"]), m["u"], op, None, None, None, None, (), orig[lo:hi], None),)
 
 
 @lru_cache(maxsize=8192)
 def _parse_cached(text: str) -> tuple[Measure, ...]:
     """Pure parse of one string; cached because reports repeat the same values (100%, 是, 高)."""
-    s = text.translate(_FOLD)
+    s = text if _FOLDED.search(text) is None else text.translate(_FOLD)
     if not s.strip():
         raise ValueParseError(text, "the value is empty")
     lo, hi = _trim(s, 0, len(s))
     try:
-        found = _parse_span(s, text, lo, hi, 0)
+        found = _simple(s, text, lo, hi) or ()
+        if found:
+            return found
+        if _ANY_NUMBER.search(s, lo, hi) is not None:  # every reader needs a digit or a numeral
+            found = _plain_span(s, text, lo, hi) if s.find("(", lo, hi) < 0 else _parse_span(s, text, lo, hi, 0)
     except (ArithmeticError, ValueError, IndexError, KeyError, RecursionError):
         # Safety net: a reader bug must not stop a whole table; the text stays qualitative.
         found = ()

@@ -158,14 +158,14 @@ def test_report_writes_offline_html(tmp_path: Path) -> None:
     notebooks.mkdir()
     shutil.copy(ROOT / "notebooks" / "00_overview.ipynb", notebooks)
     out = tmp_path / "build"
-    code, listing, _ = run("report", "--data", str(data), "--out", str(out), "--notebooks", str(notebooks),
-                           "--no-input")
+    code, listing, _ = run("report", str(data / SEED.name), "--out", str(out), "--notebooks", str(notebooks))
     assert code == 0
     folder = out / "广州市黄埔区总工会（广州开发区总工会）_2022"
-    html = (folder / "00_overview.html").read_text(encoding="utf-8")
+    html = (folder / "00_overview_汇报.html").read_text(encoding="utf-8")  # the presenter's: no code
     assert "预算数 1415.43 万元" in html
     assert remote_references(html) == []
-    assert "from perfeval_utils.present import notebook" not in html  # --no-input hides code
+    assert '<span class="n">setup</span>' not in html
+    assert '<span class="n">setup</span>' in (folder / "00_overview.html").read_text(encoding="utf-8")
     executed = (folder / "00_overview.ipynb").read_text(encoding="utf-8")
     assert "department = '广州市黄埔区总工会（广州开发区总工会）'" in executed  # injected readable, not \\uXXXX
     assert (folder / "huangpu-zonggonghui-2022_评审会.pptx").exists()

@@ -11,8 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from perfeval_utils import values
+from perfeval_utils.cells import WIDTH_FOLD
+from perfeval_utils.check.rules import units as rule_units
+from perfeval_utils.check.rules.units import Quantity
 from perfeval_utils.errors import PerfevalError, ValueParseError
-from perfeval_utils.values import OPS, Measure, parse_value
+from perfeval_utils.values import KNOWN_UNITS, OPS, Measure, parse_value
 from tests.conftest import SHARED_REFERENCE
 
 REFERENCE_DIR = SHARED_REFERENCE
@@ -34,16 +38,22 @@ def m(
     return (value, unit, op, label, tail, date, qual, breakdown)
 
 
+def mo(month: int, op: str, label: str | None = None, tail: str | None = None) -> Shape:
+    """Expected deadline given as a month of an unstated year (9月前): no value, no date."""
+    return (None, None, op, label, tail, None, None, (), month)
+
+
 def q(text: str) -> Shape:
     """Expected qualitative measure."""
     return m(None, qual=text)
 
 
 def shape(measure: Measure) -> Shape:
-    """Every field but ``text``, with the value as its exact string."""
+    """Every field but ``text``, with the value as its exact string (and ``month`` when it is set)."""
     value = None if measure.value is None else str(measure.value)
-    return (value, measure.unit, measure.op, measure.label, measure.tail, measure.date,
-            measure.qualitative, tuple(shape(b) for b in measure.breakdown))
+    fields = (value, measure.unit, measure.op, measure.label, measure.tail, measure.date,
+              measure.qualitative, tuple(shape(b) for b in measure.breakdown))
+    return fields if measure.month is None else (*fields, measure.month)
 
 
 D = dt.date
@@ -211,6 +221,48 @@ CASES: list[tuple[str, list[Shape]]] = [
     ("300 元/人", [m("300", "元/人")]),
     ("（3 场）", [m("3", "场")]),
     ("—", [q("—")]),
+    # --- deadlines as a month or a period (#13.8): a month without a year is Measure.month --------
+    ("9月前", [mo(9, "<=")]),
+    ("12月底前", [mo(12, "<=")]),
+    ("11月底完成", [mo(11, "=", tail="完成")]),
+    ("于6月底之前完成", [mo(6, "<=", label="于", tail="完成")]),
+    ("2022年度内", [m(None, op="<=", date=D(2022, 12, 31))]),
+    ("2023年内", [m(None, op="<=", date=D(2023, 12, 31))]),
+    ("2020年全年", [m(None, op="<=", date=D(2020, 12, 31))]),
+    ("2023年度", [q("2023年度")]),
+    ("9月份", [q("9月份")]),
+    ("13月底前", [q("13月底前")]),
+    ("3月内", [m("3", "月", "<=")]),
+    # --- full-width Latin letters and symbol units ----------------------------------------------
+    ("８ｋｍ", [m("8", "km")]),
+    ("≥１２ｋｍ", [m("12", "km", ">=")]),
+    ("10kWh", [m("10", "kWh")]),
+    ("5G基站", [q("5G基站")]),
+    ("A3", [q("A3")]),
+    ("8 km", [m("8", tail="km")]),
+    ("1200㎡", [m("1200", "㎡")]),
+    ("≥3.5㎞", [m("3.5", "㎞", ">=")]),
+    ("≤3‰", [m("3", "‰", "<=")]),
+    # --- percentages in words -------------------------------------------------------------------
+    ("百分之九十五", [m("95", "%")]),
+    ("百分之九十五点五以上", [m("95.5", "%", ">=")]),
+    ("不低于百分之九十", [m("90", "%", ">=")]),
+    ("百分之百", [m("100", "%")]),
+    ("百分之95", [m("95", "%")]),
+    # --- 达到 / 达 before a number is a threshold -------------------------------------------------
+    ("达到95%", [m("95", "%", ">=")]),
+    ("满意度达90%以上", [m("90", "%", ">=", "满意度")]),
+    ("未达到95%", [m("95", "%", label="未达到")]),
+    ("下达5项", [m("5", "项", label="下达")]),
+    ("高达300人", [m("300", "人", label="高达")]),
+    # --- a measure word after 万 stays the unit -------------------------------------------------
+    ("550万粒", [m("550", "万粒")]),
+    ("两万粒", [m("2", "万粒")]),
+    ("3万羽", [m("3", "万羽")]),
+    ("12万株", [m("12", "万株")]),
+    ("20万元（专项）", [m("20", "万元", tail="(专项)")]),
+    ("5万鸭苗", [m("5", "万", tail="鸭苗")]),
+    ("100万以上", [m("100", "万", ">=")]),
 ]
 
 
@@ -304,7 +356,7 @@ def test_reference_values_all_parse() -> None:
 if True:  # property tests: any text gives Measures or a ValueParseError, nothing else
     _ALPHABET = list("0123456789０１,.，、；;()（）%％-~～至≥≤<>≈约近余多以上内左右元万千十一两〇年月日底前场人 ab")
 
-    @settings(max_examples=300, deadline=None)
+    @settings(deadline=None)  # examples: the profile's (make test: 100, make test-long: 5000)
     @given(st.one_of(st.text(alphabet=_ALPHABET, max_size=30), st.text(max_size=20)))
     def test_property_never_raises_other_errors(text: str) -> None:
         try:
@@ -316,3 +368,68 @@ if True:  # property tests: any text gives Measures or a ValueParseError, nothin
         for x in result:
             assert x.op in OPS
             assert x.qualitative is None or x.value is None
+
+
+# ---- one unit vocabulary and one width folding, shared with the 核对 language ----
+
+
+@pytest.mark.parametrize("unit", [*KNOWN_UNITS, "km", "KM", "kWh", "m²", "km²", "m"])
+def test_every_unit_parse_value_reads_the_rule_language_reads_as_that_unit(unit: str) -> None:
+    """``5<unit>`` is 5 in ``unit`` for parse_value and for a 核对 expression alike (one vocabulary)."""
+    (measure,) = parse_value(f"5{unit}")
+    assert (measure.value, measure.unit) == (Decimal(5), unit)
+    quantity = Quantity.parse(f"5{unit}")
+    assert quantity.value == 5 and quantity.unit.text == unit
+
+
+@pytest.mark.parametrize(
+    ("symbol", "word"),
+    [("㎡", "平方米"), ("m²", "平方米"), ("㎞", "千米"), ("km", "千米"), ("公里", "千米"), ("公斤", "千克"),
+     ("个月", "月")],
+)
+def test_symbol_and_word_spellings_of_one_unit_are_equal_in_rules(symbol: str, word: str) -> None:
+    """3 ㎞ is 3 千米 is 3000 米: the aliases of unit_words hold in the 核对 language."""
+    assert Quantity.of("3", symbol) == Quantity.of("3", word)
+    assert Quantity.of("3", "㎞") == Quantity.of("3000", "米")
+
+
+def test_one_width_folding_table_serves_values_and_rules() -> None:
+    """Full-width digits, the ideographic space and dashes fold the same in both readers."""
+    assert values._FOLD is WIDTH_FOLD
+    assert all(rule_units._FOLD[k] == v for k, v in WIDTH_FOLD.items())
+    assert "１２３\u3000－４".translate(WIDTH_FOLD) == "123 -4"
+    assert Quantity.parse("１２ｋｍ") == Quantity.of("12", "km")
+
+
+# ---- the one-match path for common values reads exactly as the scanner ----
+
+_SIMPLE_PARTS = (
+    st.sampled_from(["", " ", "\u3000", "≥", "≤", ">", "<", "=", "≈", "~", ">=", "<=", "=>", "≧", "-", "约"]),
+    st.sampled_from(["", " "]),
+    st.sampled_from(["0", "5", "12", "95.5", "100.00", "2023", "1999", "1,000", "007"]),
+    st.sampled_from(["", " "]),
+    st.sampled_from(["", "%", "万元", "元", "年", "年度", "个月", "分", "分钟", "千米", "千瓦时", "万", "人次", "项",
+                     "天内", "㎡", "km", "多人", "亿元", "以上"]),
+)
+
+
+@settings(deadline=None)  # examples: the profile's (make test: 100, make test-long: 5000)
+@given(*_SIMPLE_PARTS)
+def test_common_values_read_by_one_match_equal_the_scanner(op: str, gap: str, number: str, gap2: str,
+                                                           unit: str) -> None:
+    """``≥ 95.5%``, ``2023年`` (a year: left to the scanner), ``20万元``: the shortcut never differs."""
+    text = f"{op}{gap}{number}{gap2}{unit}"
+    s = text.translate(WIDTH_FOLD)
+    lo, hi = values._trim(s, 0, len(s))
+    fast = values._simple(s, text, lo, hi)
+    if fast is not None:
+        assert fast == values._parse_span(s, text, lo, hi, 0)
+    else:
+        assert not values._SIMPLE_RE.fullmatch(s, lo, hi) or number in ("2023", "1999")
+
+
+def test_simple_values_take_the_one_match_path() -> None:
+    """The shortcut is really taken for the commonest forms (else the speed goal measures nothing)."""
+    for text in ("100%", "≥90%", "2 项", "20万元", "4500", "≤ 0"):
+        assert values._simple(text, text, 0, len(text)) is not None, text
+    assert values._simple("2023年", "2023年", 0, 5) is None

@@ -39,7 +39,8 @@ from perfeval_utils.cells import match_key
 from perfeval_utils.check.flags import COLUMNS, SEVERITY_LABEL, _Flag
 from perfeval_utils.errors import MetaError, WorkbookError
 from perfeval_utils.report import Report
-from perfeval_utils.values import _TIME_UNITS, Measure
+from perfeval_utils.unit_words import TIME_UNITS
+from perfeval_utils.values import Measure
 
 HUNDRED = Decimal(100)
 #: Units of rates and scores: a share, not an amount that accumulates over the year.
@@ -216,7 +217,7 @@ def _not_compared(target: Measure, direction: str) -> str | None:
         return "定性指标，不按时间进度比较"
     if target.unit in RATE_UNITS:
         return "比率指标，不按时间进度比较"
-    if target.unit in _TIME_UNITS:
+    if target.unit in TIME_UNITS:
         return "时限/时长指标，不按时间进度比较"
     if direction == "limit":
         return "上限指标（越低越好），不按时间进度比较"

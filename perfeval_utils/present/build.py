@@ -1,29 +1,68 @@
-"""Run the notebook collection for every workbook found, and write offline HTML next to it.
+"""``perfeval report``: run the notebook collection for every workbook given and write what a review
+meeting needs (executed notebooks, offline HTML for the analyst and for the presenter, figures, deck).
 
-A review meeting needs files, not a running Jupyter: each notebook is executed in a fresh
-kernel by papermill with its parameters injected, saved executed, and exported to HTML with
-every script from the internet removed, so the page opens on a laptop with no network.
+A presenter re-running one department waits for kernel start-ups, not for computation, so the
+work is cut into *units*: one per department-year workbook (its per-workbook notebooks in order,
+then its figures and deck) and one for the collection notebooks (those over the whole folder).
+Each unit starts **one** kernel and runs its notebooks in it one after another (the namespace is
+reset between notebooks; modules stay imported), while a side thread of the same process draws
+the figures and the deck from the report it loaded and exports each finished notebook to HTML.
+Units run in worker processes, one per core. Nothing in a unit depends on another, and every
+output is made byte-stable (no timings in notebooks, fixed cell ids, fixed dates inside the
+.pptx / .xlsx zip files), so a parallel run writes exactly the bytes of a sequential one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import re
-from collections.abc import Iterator
+import tempfile
+import threading
+import zipfile
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from perfeval_utils.read.many import in_examples
+from perfeval_utils.errors import PerfevalError
+from perfeval_utils.read.many import ReportSet, in_examples
 from perfeval_utils.read.workbook import Report, load_report
 
 #: Notebooks with a ``data_path`` parameter run once per workbook; those with ``data_dir`` once per folder.
 PER_WORKBOOK = "data_path"
 PER_FOLDER = "data_dir"
+#: The presenter's HTML (code hidden) is ``<notebook>_汇报.html`` beside the analyst's ``<notebook>.html``.
+PRESENTER_SUFFIX = "_汇报"
+#: Folder of the collection notebooks' outputs.
+COLLECTION_FOLDER = "_collection"
+#: Longest department part of an output folder name (characters).
+FOLDER_NAME_MAX = 40
+#: Zip entries (and 核对底稿 created/modified) get this date when the report states none: a fixed
+#: date keeps the .pptx and .xlsx files byte-identical from run to run.
+FALLBACK_DATE = dt.datetime(1980, 1, 1)
+
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+_NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # a transcriber's note in half-width brackets at the end
 _REMOTE_TAG = re.compile(
     r"<script[^>]*\bsrc=[\"']https?://[^\"']*[\"'][^>]*>\s*</script>|<link[^>]*\bhref=[\"']https?://[^\"']*[\"'][^>]*/?>",
     re.IGNORECASE,
 )
+_RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+
+
+class NotebookRunError(PerfevalError):
+    """A notebook stopped with an error; the message names the notebook, the workbook and the error."""
+
+    def __init__(self, notebook: str, workbook: str, problem: str) -> None:
+        self.notebook, self.workbook, self.problem = notebook, workbook, problem
+        super().__init__(f"{notebook} on {workbook}: {problem}; fix: open the executed notebook beside the HTML "
+                         "to see the failing cell, or run `perfeval check` on the workbook")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # it travels back from a worker process
+        return (type(self), (self.notebook, self.workbook, self.problem))
 
 
 @dataclass(frozen=True)
@@ -31,14 +70,37 @@ class Written:
     """One file the run wrote, for the final list."""
 
     path: Path
-    kind: str  # notebook, html, figure, deck, workpaper
+    kind: str  # notebook, html, figure, deck
 
     @property
     def size(self) -> int:
         return self.path.stat().st_size
 
 
-def find_workbooks(paths: list[Path]) -> list[Path]:
+@dataclass(frozen=True)
+class Job:
+    """One notebook to run: where to save it executed, and the parameters to inject."""
+
+    notebook: Path
+    executed: Path
+    parameters: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Notebooks run in order in one kernel; with ``workbook``, that workbook's figures and deck too."""
+
+    folder: Path
+    jobs: tuple[Job, ...]
+    workbook: Path | None = None
+    #: Every workbook of the run (the department's other years are among them), for the deck.
+    history: tuple[Path, ...] = ()
+
+
+# ---- finding and naming -------------------------------------------------------------------------
+
+
+def find_workbooks(paths: Iterable[Path]) -> list[Path]:
     """Every .xlsx under the given files or folders (recursively), sorted; Excel's lock files skipped."""
     found: list[Path] = []
     for path in paths:
@@ -50,9 +112,18 @@ def find_workbooks(paths: list[Path]) -> list[Path]:
     return sorted(dict.fromkeys(found))
 
 
+def folder_name(report: Report) -> str:
+    """``<department>_<year>``: notes in half-width brackets dropped, unsafe characters replaced, short."""
+    name = report.department or ""
+    while _NOTE.search(name):
+        name = _NOTE.sub("", name)
+    name = _UNSAFE.sub("_", name.strip()).strip("_.")[:FOLDER_NAME_MAX] or report.path.stem
+    return f"{name}_{report.year}"
+
+
 def output_folder(out: Path, report: Report) -> Path:
-    """``<out>/<department>_<year>``, with characters that no file system accepts replaced."""
-    return out / f"{_UNSAFE.sub('_', report.department)}_{report.year}"
+    """``<out>/<department>_<year>`` (see :func:`folder_name`)."""
+    return out / folder_name(report)
 
 
 def parameter_names(notebook: Path) -> set[str]:
@@ -69,15 +140,232 @@ def notebooks_in(folder: Path) -> list[Path]:
     return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
 
 
+def plan(notebook_dir: Path, data: Path | Sequence[Path], out: Path) -> list[Unit]:
+    """The units of a run: one per workbook (in file order), then one for the collection notebooks."""
+    inputs = [data] if isinstance(data, Path) else [Path(p) for p in data]
+    workbooks = find_workbooks(inputs)
+    notebooks = [(nb, parameter_names(nb)) for nb in notebooks_in(notebook_dir)]
+    units: list[Unit] = []
+    taken: set[Path] = set()
+    for path in workbooks:
+        report = load_report(path)
+        folder = output_folder(out, report)
+        if folder in taken:  # two workbooks for one department and year: keep both, apart
+            folder = folder.with_name(f"{folder.name}_{path.stem}")
+        taken.add(folder)
+        jobs = tuple(
+            Job(nb, folder / nb.name, _declared({PER_WORKBOOK: str(path.resolve()), "department": report.department,
+                                                 "year": report.year, "out_dir": str(folder.resolve())}, names))
+            for nb, names in notebooks if PER_WORKBOOK in names
+        )
+        units.append(Unit(folder, jobs, path, tuple(workbooks)))
+    data_dir: object = str(inputs[0].resolve()) if len(inputs) == 1 else [str(p.resolve()) for p in inputs]
+    collection = out / COLLECTION_FOLDER
+    folder_jobs = tuple(
+        Job(nb, collection / nb.name, _declared({PER_FOLDER: data_dir, "out_dir": str(out.resolve())}, names))
+        for nb, names in notebooks if PER_WORKBOOK not in names and PER_FOLDER in names
+    )
+    if folder_jobs:
+        units.append(Unit(collection, folder_jobs))
+    return units
+
+
+def _declared(parameters: dict[str, object], names: set[str]) -> dict[str, object]:
+    """Only the parameters the notebook's parameters cell declares (papermill warns about others)."""
+    return {key: value for key, value in parameters.items() if key in names}
+
+
+# ---- running ---------------------------------------------------------------------------------
+
+
+def run_all(notebook_dir: Path, data: Path | Sequence[Path], out: Path, *, progress: bool = True,
+            workers: int | None = None) -> list[Written]:
+    """Run every unit (see the module docstring) and list the files written, in plan order.
+
+    ``workers``: units at once, each in its own process with its own kernel; None: one per core
+    (never more than there are units); 1: all in this process, one after another.
+    """
+    from tqdm import tqdm
+
+    units = plan(notebook_dir, data, out)
+    if workers is None:
+        from perfeval_utils.read.many import available_cores
+
+        workers = available_cores()
+    workers = max(1, min(workers, len(units)))
+    bar = tqdm(total=sum(len(u.jobs) for u in units), desc="notebooks", unit="nb", disable=not progress)
+    results: list[list[Written]] = []
+    try:
+        if workers == 1:
+            for unit in units:
+                results.append(run_unit(unit))
+                bar.update(len(unit.jobs))
+        else:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(workers) as pool:
+                futures = [pool.submit(run_unit, unit) for unit in units]
+                for unit, future in zip(units, futures, strict=True):
+                    results.append(future.result())
+                    bar.update(len(unit.jobs))
+    finally:
+        bar.close()
+    return [item for written in results for item in written]
+
+
+def run_unit(unit: Unit) -> list[Written]:
+    """One unit: its notebooks in one kernel; figures, deck and HTML exports in a side thread."""
+    with ThreadPoolExecutor(1, thread_name_prefix="perfeval-side") as side:
+        report = load_report(unit.workbook) if unit.workbook is not None else None
+        drawings: Future[list[Written]] | None = None
+        if report is not None:
+            drawings = side.submit(_figures_and_deck, report, unit.folder, unit.history)
+        exports: list[Future[list[Written]]] = []
+        if unit.jobs:
+            with _Kernel(unit.jobs[0].notebook.parent) as kernel:
+                for job in unit.jobs:
+                    kernel.run(job, workbook=str(unit.workbook or job.parameters.get(PER_FOLDER, "")))
+                    exports.append(side.submit(_export_html, job.executed))
+        written = [item for future in exports for item in future.result()]
+        if drawings is not None:
+            written += drawings.result()
+    when = _report_datetime(report)
+    for item in written:
+        if item.kind == "deck":
+            settle_zip(item.path, when)
+    if report is not None:  # the working paper notebook 04 writes, if it ran
+        from perfeval_utils.present.workpaper import working_paper_path
+
+        paper = working_paper_path(report, unit.folder)
+        if paper.exists():
+            settle_zip(paper, when)
+            written.append(Written(paper, "workpaper"))
+    return written
+
+
+class _Kernel:
+    """One python3 kernel for a unit's notebooks, started once, reset between notebooks."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.km: Any = None
+        self.kc: Any = None
+        self.sockets: tempfile.TemporaryDirectory[str] | None = None
+        self.used = False
+
+    def __enter__(self) -> _Kernel:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        # IPC sockets where there are any (no TCP ports to find, no warning about plain-text TCP), at an
+        # absolute path: the kernel runs in the notebooks' folder, this process elsewhere
+        if os.name == "posix":
+            self.sockets = tempfile.TemporaryDirectory(prefix="perfeval-kernel-")
+            self.km = AsyncKernelManager(kernel_name="python3", transport="ipc",
+                                         ip=str(Path(self.sockets.name) / "kernel"))
+        else:
+            self.km = AsyncKernelManager(kernel_name="python3")
+        run_sync(self.km.start_kernel)(cwd=str(self.cwd))
+        # one client for all the unit's notebooks: a new one per notebook costs ~0.2 s of set-up
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=120)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from jupyter_core.utils import run_sync
+
+        if self.kc is not None:
+            self.kc.stop_channels()
+        run_sync(self.km.shutdown_kernel)(now=True)
+        if self.sockets is not None:
+            self.sockets.cleanup()
+
+    def _client(self, nb: Any) -> Any:
+        from nbclient import NotebookClient
+
+        # no timings and one stream output per cell: a print split by the kernel's flush timing
+        # would otherwise differ from run to run
+        client = NotebookClient(nb, km=self.km, kernel_name="python3", record_timing=False, coalesce_streams=True,
+                                timeout=600, resources={"metadata": {"path": str(self.cwd)}})
+        client.kc = self.kc
+        return client
+
+    def run(self, job: Job, *, workbook: str) -> None:
+        """Execute ``job``'s notebook with its parameters injected and save it, executed or as far as it got."""
+        import nbformat
+        from nbclient.exceptions import CellExecutionError
+
+        if self.used:  # the previous notebook's names and figures go; imported modules stay
+            reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_RESET)])
+            self._client(reset).execute()
+        self.used = True
+        nb = inject_parameters(nbformat.read(job.notebook, as_version=4), job.parameters)
+        client = self._client(nb)
+        job.executed.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            client.execute()
+        except CellExecutionError as exc:
+            nbformat.write(nb, job.executed)
+            problem = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise NotebookRunError(job.notebook.name, workbook, problem) from None
+        nbformat.write(nb, job.executed)
+
+
+def inject_parameters(nb: Any, parameters: dict[str, object]) -> Any:
+    """Papermill's injected-parameters cell after the ``parameters`` cell, Chinese kept readable, fixed id."""
+    import nbformat
+    from papermill.translators import PythonTranslator
+
+    class Readable(PythonTranslator):
+        @classmethod
+        def translate_str(cls, val: str) -> str:
+            return repr(val)  # papermill escapes Chinese to \\uXXXX, unreadable in the HTML
+
+    cell = nbformat.v4.new_code_cell(source=Readable.codify(parameters, "Parameters"))
+    cell.id = "injected-parameters"  # a fixed id: nbformat's random one would change the file every run
+    cell.metadata["tags"] = ["injected-parameters"]
+    at = next((i + 1 for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])), 0)
+    nb.cells = [c for c in nb.cells[:at] if "injected-parameters" not in c.metadata.get("tags", [])] + [cell] + [
+        c for c in nb.cells[at:] if "injected-parameters" not in c.metadata.get("tags", [])]
+    nb.metadata["papermill"] = {"parameters": parameters}
+    return nb
+
+
+# ---- what the side thread makes -------------------------------------------------------------------
+
+_EXPORTERS = threading.local()
+
+
+def _exporter(no_input: bool) -> Any:
+    """One HTMLExporter per kind and thread: building one loads its templates (most of an export's time)."""
+    cached = getattr(_EXPORTERS, "by_kind", None)
+    if cached is None:
+        cached = _EXPORTERS.by_kind = {}
+    if no_input not in cached:
+        from nbconvert import HTMLExporter
+
+        cached[no_input] = HTMLExporter(template_name="lab", exclude_input=no_input,
+                                        exclude_input_prompt=no_input, exclude_output_prompt=no_input)
+    return cached[no_input]
+
+
 def offline_html(notebook: Path, html: Path, *, no_input: bool) -> Path:
     """Export an executed notebook to HTML with no script or stylesheet fetched from the internet."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab", exclude_input=no_input, exclude_input_prompt=no_input,
-                            exclude_output_prompt=no_input)
-    body, _ = exporter.from_filename(str(notebook))
+    body, _ = _exporter(no_input).from_filename(str(notebook))
     html.write_text(_REMOTE_TAG.sub("", body), encoding="utf-8")
     return html
+
+
+def presenter_html_path(executed: Path) -> Path:
+    return executed.with_name(executed.stem + PRESENTER_SUFFIX + ".html")
+
+
+def _export_html(executed: Path) -> list[Written]:
+    """The analyst's HTML (with code) and the presenter's (code hidden), both offline."""
+    return [Written(executed, "notebook"),
+            Written(offline_html(executed, executed.with_suffix(".html"), no_input=False), "html"),
+            Written(offline_html(executed, presenter_html_path(executed), no_input=True), "html")]
 
 
 def remote_references(html: str) -> list[str]:
@@ -89,61 +377,69 @@ def _tags_that_load(html: str) -> str:
     return " ".join(re.findall(r"<(?:script|link)\b[^>]*>", html, re.IGNORECASE))
 
 
-def _readable_python_strings() -> None:
-    """Inject Chinese parameters as written (papermill escapes them to \\uXXXX, unreadable in the HTML)."""
-    from papermill.translators import PythonTranslator, papermill_translators
+def write_figures(report: Report, out: Path, *, folder: Path | None = None) -> tuple[dict[str, Path], list[Written]]:
+    """Every chart of ``report`` as PNG and SVG under ``<folder>/figures`` (default: its output folder)."""
+    import matplotlib
 
-    class ReadablePythonTranslator(PythonTranslator):
-        @classmethod
-        def translate_str(cls, val: str) -> str:
-            return repr(val)
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
 
-    papermill_translators.register("python", ReadablePythonTranslator)
+    from perfeval_utils.present.charts import all_figures, apply_style, save_figure
+    from perfeval_utils.present.charts.reconcile_chart import reconciliation_figure
 
-
-def execute(notebook: Path, out_notebook: Path, parameters: dict[str, object]) -> Path:
-    """Run one notebook top to bottom in a fresh kernel with the parameters injected."""
-    import papermill
-
-    _readable_python_strings()
-
-    out_notebook.parent.mkdir(parents=True, exist_ok=True)
-    papermill.execute_notebook(str(notebook), str(out_notebook), parameters=parameters, cwd=str(notebook.parent),
-                               kernel_name="python3", progress_bar=False)
-    return out_notebook
-
-
-def jobs(notebook_dir: Path, data: Path, out: Path) -> Iterator[tuple[Path, Path, dict[str, object]]]:
-    """(notebook, executed notebook path, parameters) for every notebook and workbook."""
-    workbooks = find_workbooks([data])
-    reports = [load_report(path) for path in workbooks]
-    for notebook in notebooks_in(notebook_dir):
-        names = parameter_names(notebook)
-        if PER_WORKBOOK in names:
-            for path, report in zip(workbooks, reports, strict=True):
-                folder = output_folder(out, report)
-                parameters: dict[str, object] = {PER_WORKBOOK: str(path.resolve()), "department": report.department,
-                                                 "year": report.year, "out_dir": str(folder.resolve())}
-                yield notebook, folder / notebook.name, _declared(parameters, names)
-        elif PER_FOLDER in names:
-            parameters = {PER_FOLDER: str(data.resolve()), "out_dir": str(out.resolve())}
-            yield notebook, out / "_collection" / notebook.name, _declared(parameters, names)
+    apply_style()
+    target = (folder or output_folder(out, report)) / "figures"
+    figures = {**all_figures(report), "reconciliation": reconciliation_figure(report)}
+    pngs: dict[str, Path] = {}
+    files = []
+    for key, figure in figures.items():
+        png, svg = save_figure(figure, target / key)
+        plt.close(figure)
+        pngs[key] = png
+        files += [Written(png, "figure"), Written(svg, "figure")]
+    return pngs, files
 
 
-def _declared(parameters: dict[str, object], names: set[str]) -> dict[str, object]:
-    """Only the parameters the notebook's parameters cell declares (papermill warns about others)."""
-    return {key: value for key, value in parameters.items() if key in names}
+def write_review_deck(report: Report, out: Path, figures: dict[str, Path], *, folder: Path | None = None,
+                      history: ReportSet | None = None) -> Written:
+    """The 16:9 review-meeting deck ``<workbook stem>_评审会.pptx`` beside the figures; ``history`` (the
+    run's workbooks) gives the year-over-year slide when the department has two years."""
+    from perfeval_utils.present.deck import write_deck
+
+    path = (folder or output_folder(out, report)) / f"{report.path.stem}_评审会.pptx"
+    return Written(write_deck(report, path, figures, history), "deck")
 
 
-def run_all(notebook_dir: Path, data: Path, out: Path, *, no_input: bool = False,
-            progress: bool = True) -> list[Written]:
-    """Execute every notebook for every workbook (or once for the folder) and export HTML."""
-    from tqdm import tqdm
+def _figures_and_deck(report: Report, folder: Path, history: Sequence[Path]) -> list[Written]:
+    from perfeval_utils.read.many import load_reports
 
-    planned = list(jobs(notebook_dir, data, out))
-    written: list[Written] = []
-    for notebook, executed, parameters in tqdm(planned, desc="notebooks", unit="nb", disable=not progress):
-        execute(notebook, executed, parameters)
-        written.append(Written(executed, "notebook"))
-        written.append(Written(offline_html(executed, executed.with_suffix(".html"), no_input=no_input), "html"))
-    return written
+    # the run's workbooks, for the year-over-year slide; a duplicate or unreadable one only drops out
+    years = load_reports(list(history), on_error="collect", progress=False, workers=1) if history else None
+    figures, files = write_figures(report, folder.parent, folder=folder)
+    return [*files, write_review_deck(report, folder.parent, figures, folder=folder, history=years)]
+
+
+def _report_datetime(report: Report | None) -> dt.datetime:
+    when = report.meta.get("report_date") if report is not None else None
+    return dt.datetime(when.year, when.month, when.day) if isinstance(when, dt.date) else FALLBACK_DATE
+
+
+def settle_zip(path: Path, when: dt.datetime) -> Path:
+    """Rewrite an .xlsx / .pptx with every entry dated ``when`` and its core.xml dates set to ``when``.
+
+    openpyxl and python-pptx stamp the zip entries (and openpyxl docProps/core.xml) with the time
+    of writing, so two runs never give the same bytes; the report's own date does.
+    """
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as source:
+        members = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in members:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)",
+                              rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            settled = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            settled.compress_type = zipfile.ZIP_DEFLATED
+            settled.external_attr = info.external_attr
+            target.writestr(settled, data)
+    return path

@@ -21,6 +21,7 @@ from perfeval_utils.check.rules.units import (
     UnknownNameError,
     parse_unit,
 )
+from perfeval_utils.unit_words import UNIT_SYMBOLS
 
 #: Digits of a number literal in a rule: more than any printed figure (Excel shows 15 significant
 #: digits); beyond it a literal is a typing accident or an attack on int conversion.
@@ -89,13 +90,12 @@ TABLES = ("文中数据", "预算", "任务", "指标", "基本信息")
 
 
 _NUMBER = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")
-_UNIT_SYMBOLS = frozenset("%‰°℃²³㎡㎞")
 _MAX_DEPTH = 100
 _DIGITS = frozenset("0123456789")
 
 
 def _unit_char(c: str) -> bool:
-    return c.isalpha() or c in _UNIT_SYMBOLS
+    return c.isalpha() or c in UNIT_SYMBOLS
 
 
 @dataclass(frozen=True)

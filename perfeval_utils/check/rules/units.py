@@ -13,7 +13,9 @@ from fractions import Fraction
 
 import pandas as pd
 
+from perfeval_utils.cells import WIDTH_FOLD
 from perfeval_utils.errors import PerfevalError
+from perfeval_utils.unit_words import ALIASES, DIMENSIONLESS, SCALE_WORDS
 
 # ---- errors ----------------------------------------------------------------------------
 
@@ -64,34 +66,24 @@ class UnitMismatchError(RuleError):
         super().__init__(message)
 
 
-def _build_fold() -> dict[int, str]:
-    """Full-width and Chinese-keyboard forms to ASCII, one character for one, so positions still match."""
-    table = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
-    table.update({
-        0x3000: " ", 0x00A0: " ", ord("×"): "*", ord("÷"): "/", 0x2212: "-", 0x2013: "-", ord("【"): "[",
-        ord("】"): "]", ord("。"): ".", 0x2027: "·", 0x30FB: "·", 0x2219: "·",
-    })
-    return table
-
-
-_FOLD = _build_fold()
+#: The rule language's folding: the shared width folding (cells.WIDTH_FOLD) plus the operators and
+#: brackets a Chinese keyboard types (× ÷ 【】, 。 for the field dot, middle dots for ·).
+_FOLD: dict[int, str] = {
+    **WIDTH_FOLD, ord("×"): "*", ord("÷"): "/", ord("【"): "[", ord("】"): "]", ord("。"): ".", 0x2027: "·",
+    0x30FB: "·", 0x2219: "·",
+}
 
 
 # ---- units -----------------------------------------------------------------------------
 
-_PREFIXES = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000}
+_PREFIXES = SCALE_WORDS
 _PREFIX_NAMES = {
     Fraction(10): "十", Fraction(100): "百", Fraction(1000): "千", Fraction(10_000): "万",
     Fraction(1_000_000): "百万", Fraction(10_000_000): "千万", Fraction(100_000_000): "亿",
     Fraction(10**12): "万亿",
 }
-#: Words that are a number, not a thing: they scale and leave no dimension.
-_DIMENSIONLESS = {
-    "%": Fraction(1, 100), "‰": Fraction(1, 1000), "百分点": Fraction(1, 100), "个百分点": Fraction(1, 100),
-    "倍": Fraction(1),
-}
-#: Two spellings of one unit (个月 and 月 count the same thing).
-_ALIASES = {"个月": "月", "个工作日": "工作日", "个季度": "季度", "平米": "平方米"}
+_DIMENSIONLESS = DIMENSIONLESS
+_ALIASES = ALIASES
 _EXPONENT = re.compile(r"^(?P<base>.+?)(?:\^(?P<n>[0-9]+)|(?P<sup>[²³]))$")
 
 

@@ -1,0 +1,123 @@
+"""perfeval report (present/build.py): units of work, one kernel per unit, byte-identical outputs.
+
+Speed is measured in benchmarks/ (``python -m benchmarks``), never here. These tests check what
+the speed-ups must not change: a parallel run writes exactly the bytes a sequential run writes,
+each notebook gets the analyst's and the presenter's HTML, and failures are clear errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from perfeval_utils import PerfevalError, load_report
+from perfeval_utils.present import build
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"
+HUANGPU_FOLDER = "广州市黄埔区总工会（广州开发区总工会）_2022"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_parallel_run_writes_the_same_bytes_as_a_sequential_one(tmp_path: Path) -> None:
+    """Seed + notebooks 00, 04 (writes the 核对底稿) and 07 (over the folder): 2 units, run with 1 then 2
+    workers into the same folder; every file (notebooks, both HTMLs, figures, deck, paper) is equal."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(SEED, data)
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("00_overview.ipynb", "04_reproduce_figures.ipynb", "07_review_priorities.ipynb"):
+        shutil.copy(ROOT / "notebooks" / name, notebooks)
+    out = tmp_path / "build"
+    sequential = build.run_all(notebooks, data, out, progress=False, workers=1)
+    first = _files(out)
+    shutil.rmtree(out)
+    parallel = build.run_all(notebooks, data, out, progress=False, workers=2)
+    assert [w.path for w in parallel] == [w.path for w in sequential]
+    assert _files(out) == first
+    folder = out / HUANGPU_FOLDER
+    assert {w.kind for w in parallel} == {"notebook", "html", "figure", "deck", "workpaper"}
+    assert (folder / "huangpu-zonggonghui-2022_核对底稿.xlsx").exists()
+    analyst = (folder / "00_overview.html").read_text(encoding="utf-8")
+    presenter = (folder / "00_overview_汇报.html").read_text(encoding="utf-8")
+    code = '<span class="n">setup</span>'  # notebook.setup(...) in the highlighted code
+    assert code in analyst and code not in presenter
+    assert "预算数 1415.43 万元" in presenter and build.remote_references(presenter) == []
+    assert (out / "_collection" / "07_review_priorities_汇报.html").exists()
+    executed = nbformat.read(folder / "04_reproduce_figures.ipynb", as_version=4)
+    assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == list(
+        range(1, 1 + sum(c.cell_type == "code" for c in executed.cells)))  # one kernel, counts still from 1
+
+
+def test_folder_names_are_short_and_drop_transcribers_notes(tmp_path: Path) -> None:
+    report = load_report(SEED)
+    assert build.folder_name(report) == HUANGPU_FOLDER  # full-width brackets are part of the name
+    note = "区商务局 (district not named; 实施单位 投资促进中心)"
+    noted = type(report)(**{**vars(report), "meta": {**report.meta, "department": note}})
+    assert build.folder_name(noted) == "区商务局_2022"
+    long = type(report)(**{**vars(report), "meta": {**report.meta, "department": "很" * 80}})
+    assert build.folder_name(long) == "很" * build.FOLDER_NAME_MAX + "_2022"
+
+
+def test_a_workbook_file_is_accepted_as_well_as_a_folder(tmp_path: Path) -> None:
+    units = build.plan(ROOT / "notebooks", SEED, tmp_path)
+    assert [u.workbook for u in units] == [SEED, None]
+    assert units[0].folder == tmp_path / HUANGPU_FOLDER
+    assert [j.notebook.name[:2] for j in units[0].jobs] == ["00", "01", "02", "03", "04"]
+    assert all(j.parameters["data_dir"] == str(SEED.resolve()) for j in units[1].jobs)
+
+
+def test_settled_zip_files_are_byte_identical_whenever_written(tmp_path: Path) -> None:
+    """Two zips of the same members written at different times (2001 and now) settle to the same bytes."""
+    when = dt.datetime(2023, 5, 20)
+    paths = []
+    for name, stamp in (("a.xlsx", (2001, 1, 1, 0, 0, 0)), ("b.xlsx", (2026, 11, 30, 12, 0, 0))):
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr(zipfile.ZipInfo("docProps/core.xml", stamp),
+                       f'<dcterms:created xsi:type="x">{stamp[0]}-01-01T00:00:00Z</dcterms:created>')
+            z.writestr(zipfile.ZipInfo("xl/workbook.xml", stamp), "<workbook/>")
+        paths.append(build.settle_zip(path, when))
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    with zipfile.ZipFile(paths[0]) as z:
+        assert b"2023-05-20T00:00:00Z" in z.read("docProps/core.xml")
+        assert {i.date_time for i in z.infolist()} == {(2023, 5, 20, 0, 0, 0)}
+
+
+def test_injected_parameters_are_readable_and_have_a_fixed_cell_id() -> None:
+    nb = nbformat.read(ROOT / "notebooks" / "00_overview.ipynb", as_version=4)
+    injected = build.inject_parameters(nb, {"department": "益阳市总工会", "year": 2022})
+    cell = injected.cells[2]
+    assert cell.id == "injected-parameters" and cell.metadata["tags"] == ["injected-parameters"]
+    assert "department = '益阳市总工会'" in cell.source
+    again = build.inject_parameters(injected, {"year": 2023})  # replaces, never stacks
+    assert sum("injected-parameters" in c.metadata.get("tags", []) for c in again.cells) == 1
+
+
+def test_a_failing_notebook_is_a_clear_error_naming_notebook_and_workbook(tmp_path: Path) -> None:
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("data_path = None"),
+                                         nbformat.v4.new_code_cell("1 / 0")])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, notebooks / "00_broken.ipynb")
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(SEED, data)
+    with pytest.raises(build.NotebookRunError) as caught:
+        build.run_unit(build.plan(notebooks, data, tmp_path / "out")[0])
+    message = str(caught.value)
+    assert "00_broken.ipynb" in message and SEED.name in message and "ZeroDivisionError" in message
+    assert isinstance(caught.value, PerfevalError)
+    assert str(pickle.loads(pickle.dumps(caught.value))) == message  # it can come back from a worker
