@@ -9,7 +9,9 @@ STAMP := $(VENV)/.installed-lock
 LAB_STAMP := $(VENV)/.installed-lab-lock
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 # One resolution for every platform (Windows, macOS, Linux) and Python from 3.11.
-COMPILE := $(PY) -m uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet \
+# --no-cache: the extras are read from requirements-*.txt, which uv would otherwise take from its cache
+# of pyproject.toml (an edited requirements-test.txt would not reach the lock).
+COMPILE := $(PY) -m uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 --quiet --no-cache \
 	--custom-compile-command "make lock"
 
 .PHONY: setup report test test-long bench lab lock clean notebooks
