@@ -737,6 +737,15 @@ _CHILD = r"""
 import json, resource, sys, time, tracemalloc
 from perfeval_utils import PerfevalError, load_report
 
+def high_water_kb():
+    # VmHWM belongs to this process's memory map, new at exec; ru_maxrss would carry over the high-water
+    # mark of the process that started this one (on Linux it survives exec), e.g. a big pytest worker.
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 def attempt():
     try:
         load_report(sys.argv[1])
@@ -744,11 +753,11 @@ def attempt():
     except PerfevalError as exc:
         return type(exc).__name__
 
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = high_water_kb()
 start = time.perf_counter()
 outcome = attempt()
 elapsed = time.perf_counter() - start
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = high_water_kb()
 tracemalloc.start()
 attempt()
 peak = tracemalloc.get_traced_memory()[1]

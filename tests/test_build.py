@@ -28,9 +28,13 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_a_parallel_run_writes_the_same_bytes_as_a_sequential_one(tmp_path: Path) -> None:
+def test_a_parallel_run_writes_the_same_bytes_as_a_sequential_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Seed + notebooks 00, 04 (writes the 核对底稿) and 07 (over the folder): 2 units, run with 1 then 2
-    workers into the same folder; every file (notebooks, both HTMLs, figures, deck, paper) is equal."""
+    workers into the same folder; every file (notebooks, both HTMLs, figures, deck, paper) is equal.
+    The paper's 封面 states the time of the run: SOURCE_DATE_EPOCH fixes it for both runs."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(SEED, data)
@@ -73,7 +77,7 @@ def test_a_workbook_file_is_accepted_as_well_as_a_folder(tmp_path: Path) -> None
     units = build.plan(ROOT / "notebooks", SEED, tmp_path)
     assert [u.workbook for u in units] == [SEED, None]
     assert units[0].folder == tmp_path / HUANGPU_FOLDER
-    assert [j.notebook.name[:2] for j in units[0].jobs] == ["00", "01", "02", "03", "04"]
+    assert [j.notebook.name[:2] for j in units[0].jobs] == ["00", "01", "02", "03", "04", "08"]  # per workbook
     assert all(j.parameters["data_dir"] == str(SEED.resolve()) for j in units[1].jobs)
 
 

@@ -118,3 +118,13 @@ def test_formulas_give_the_computed_figures_when_libreoffice_recalculates(tmp_pa
                 assert row["公式复核"] == "一致", (paper.name, row["编号"])
                 compared += 1
     assert compared == 29  # every arithmetic check of the ten workbooks in data/
+
+
+def test_the_cover_takes_the_run_time_from_source_date_epoch_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """1700000000 s after 1970-01-01 UTC is 2023-11-14 22:13:20; unset, the time is now."""
+    from perfeval_utils.present.workpaper import run_time
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert run_time() == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert abs((run_time() - datetime.now(UTC)).total_seconds()) < 60

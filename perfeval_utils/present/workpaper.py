@@ -12,6 +12,7 @@ Numbers are numbers, shown at the report's printed precision, with their unit in
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -279,6 +280,13 @@ def tool_version() -> str:
         return "perfeval-utils（未安装，源代码运行）"
 
 
+def run_time() -> datetime:
+    """The time of the run for the 封面: now, or SOURCE_DATE_EPOCH (seconds, the reproducible-builds
+    convention) when it is set, so that two runs of the same input can be compared byte for byte."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+
+
 def _cover_sheet(book: Workbook, report: Report, checks: pd.DataFrame, now: datetime) -> None:
     sheet = book.active
     sheet.title = "封面"
@@ -313,7 +321,7 @@ def write_working_paper(report: Report, checks: pd.DataFrame, path: str | Path, 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook()
-    _cover_sheet(book, report, checks, now or datetime.now(UTC))
+    _cover_sheet(book, report, checks, now or run_time())
     budget_rows = _budget_sheet(book, report)
     _kpi_sheet(book, report)
     task_last_row = _task_sheet(book, report)
