@@ -238,7 +238,7 @@ def _read_post(s: str, pos: int, hi: int, unit: str | None) -> tuple[str | None,
     return ("<=", m.end()) if unit in TIME_UNITS else (None, pos)
 
 
-def _combine(pre: str | None, post: str | None, approx: bool) -> str:
+def _operator_of(pre: str | None, post: str | None, approx: bool) -> str:
     """A bound (before or after the number) beats "about", which beats a plain "="."""
     for op in (pre, post):
         if op is not None and op in _BOUNDS:
@@ -307,7 +307,7 @@ def _read_number(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity:
         _, end = _read_post(s, e2, hi, unit2)
         return _Quantity(start, end, ((value, unit, ">=", None, None), (high, unit2, "<=", None, None)))
     post, end = _read_post(s, e, hi, unit)
-    return _Quantity(start, end, ((value, unit, _combine(pre, post, approx), None, None),))
+    return _Quantity(start, end, ((value, unit, _operator_of(pre, post, approx), None, None),))
 
 
 def _read_cn(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity | None:
@@ -335,7 +335,7 @@ def _read_cn(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity | None:
             return None
         if unit is None and not (a == floor or _is_boundary(s, a - 1, hi)):
             return None
-    return _Quantity(start, end, ((Decimal(n), unit, _combine(pre, post, approx), None, None),))
+    return _Quantity(start, end, ((Decimal(n), unit, _operator_of(pre, post, approx), None, None),))
 
 
 def _read_percent(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity | None:
@@ -352,7 +352,7 @@ def _read_percent(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity | 
         value = Decimal(f"{value}.{''.join(str(_CN_DIGITS[c]) for c in m['pd'])}")
     pre, start = _pre_op(s, floor, m.start())
     post, end = _read_post(s, m.end(), hi, "%")
-    return _Quantity(start, end, ((value, "%", _combine(pre, post, False), None, None),))
+    return _Quantity(start, end, ((value, "%", _operator_of(pre, post, False), None, None),))
 
 
 def _read_date(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity | None:
@@ -384,7 +384,7 @@ def _read_date(s: str, m: re.Match[str], floor: int, hi: int) -> _Quantity | Non
     if post is None and m["whole"]:
         post = "<="  # 2020年全年: within the year
     end = m.end() if p is None else p.end()
-    return _Quantity(start, end, ((None, None, _combine(pre, post, False), when, month_only),))
+    return _Quantity(start, end, ((None, None, _operator_of(pre, post, False), when, month_only),))
 
 
 def _scan(s: str, lo: int, hi: int) -> list[_Quantity]:

@@ -107,10 +107,10 @@ class Unit:
         return self.dims == other.dims
 
     def __mul__(self, other: Unit) -> Unit:
-        return _combine(self, other, 1)
+        return _unit_product(self, other, 1)
 
     def __truediv__(self, other: Unit) -> Unit:
-        return _combine(self, other, -1)
+        return _unit_product(self, other, -1)
 
     def __str__(self) -> str:
         return self.text
@@ -124,7 +124,7 @@ class Unit:
 _PLAIN = Unit(Fraction(1), (), "")
 
 
-def _combine(a: Unit, b: Unit, sign: int) -> Unit:
+def _unit_product(a: Unit, b: Unit, sign: int) -> Unit:
     dims: dict[str, int] = dict(a.dims)
     for base, exp in b.dims:
         dims[base] = dims.get(base, 0) + sign * exp

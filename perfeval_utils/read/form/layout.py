@@ -122,7 +122,7 @@ def _upper_band(grid: Grid, header: Header) -> bool:
     return vertical or groups
 
 
-def _combine(grid: Grid, header: Header) -> None:
+def _classify_two_row_header(grid: Grid, header: Header) -> None:
     """A two-row header: classify each column by its lower text, else by upper and lower together."""
     upper, lower = header.band[0], header.row
     columns = set(_row_texts(grid, upper)) | set(_row_texts(grid, lower))
@@ -144,7 +144,7 @@ def _detect_two_rows(grid: Grid, r: int) -> Header | None:
     header = Header(r, "kpi", _kpi_fields(_row_texts(grid, r)), band=[r - 1, r])
     if "name" not in header.fields.values() or not _upper_band(grid, header):
         return None
-    _combine(grid, header)
+    _classify_two_row_header(grid, header)
     return header if any(f in header.fields.values() for f in TARGET_FIELDS) else None
 
 
@@ -159,7 +159,7 @@ def find_headers(grid: Grid) -> list[Header]:
             header.band = [r]
             if _upper_band(grid, header) and not after_header:
                 header.band = [r - 1, r]
-                _combine(grid, header)
+                _classify_two_row_header(grid, header)
         first = min(c for c, f in header.fields.items() if f != "ignored")
         header.label_columns = list(range(1, first))
         headers.append(header)
