@@ -27,6 +27,8 @@ UNIT_WORDS: Final[tuple[str, ...]] = (
     # measure words of goods and seedlings, and the symbol units of real tables
     "粒", "尾", "羽", "枚", "颗", "袋", "瓶", "盒", "箱", "包", "桶", "页", "字", "根", "片", "双", "对",
     "㎡", "㎞", "㎏", "㎝", "㎜", "㎥",
+    # a percentage written out after the number, as real forms print it (≥100百分比)
+    "百分比",
 )
 
 #: Latin units (after width folding: ``８ｋｍ`` is ``8km``). They must touch their number and are
@@ -46,9 +48,13 @@ SCALE_WORDS: Final[dict[str, int]] = {"十": 10, "百": 100, "千": 1000, "万":
 
 #: Words that are a number, not a thing: they scale and leave no dimension.
 DIMENSIONLESS: Final[dict[str, Fraction]] = {
-    "%": Fraction(1, 100), "‰": Fraction(1, 1000), "百分点": Fraction(1, 100), "个百分点": Fraction(1, 100),
+    "%": Fraction(1, 100), "百分比": Fraction(1, 100), "‰": Fraction(1, 1000), "百分点": Fraction(1, 100),
+    "个百分点": Fraction(1, 100),
     "倍": Fraction(1),
 }
+
+#: Words that mean another unit's symbol: parse_value reports the symbol (``≥100百分比`` is ≥ 100 %).
+UNIT_SPELLINGS: Final[dict[str, str]] = {"百分比": "%"}
 
 #: Two spellings of one unit: they count the same thing (个月 and 月; ㎡ and 平方米; 公里 and 千米).
 ALIASES: Final[dict[str, str]] = {

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from perfeval_utils.cells import WIDTH_FOLD
 from perfeval_utils.errors import ValueParseError
-from perfeval_utils.unit_words import LATIN_UNITS, TIME_UNITS, UNIT_WORDS
+from perfeval_utils.unit_words import LATIN_UNITS, TIME_UNITS, UNIT_SPELLINGS, UNIT_WORDS
 
 __all__ = ["KNOWN_UNITS", "OPS", "Measure", "parse_value"]
 
@@ -206,7 +206,7 @@ def _read_unit(s: str, pos: int, hi: int) -> tuple[str | None, bool, int]:
         return None, False, pos
     base, mult, a1, a2 = m["base"], m["mult"], m["a1"], m["a2"]
     if base:
-        unit = (mult or "") + base + (f"/{m['per']}" if m["per"] else "")
+        unit = (mult or "") + UNIT_SPELLINGS.get(base, base) + (f"/{m['per']}" if m["per"] else "")
         return unit, bool(a1 or a2), m.end()
     if mult:
         if a2 and _is_boundary(s, m.end("a2"), hi):
@@ -559,7 +559,8 @@ def _simple(s: str, orig: str, lo: int, hi: int) -> tuple[Measure, ...] | None:
     if m is None or (m["u"] and m["u"][0] == "年" and _YEAR_RE.fullmatch(m["n"])):
         return None
     op = _SIMPLE_OPS[m["op"]] if m["op"] else "="
-    return (Measure(Decimal(m["n"]), m["u"], op, None, None, None, None, (), orig[lo:hi], None),)
+    unit = UNIT_SPELLINGS.get(m["u"], m["u"]) if m["u"] else m["u"]
+    return (Measure(Decimal(m["n"]), unit, op, None, None, None, None, (), orig[lo:hi], None),)
 
 
 @lru_cache(maxsize=8192)

@@ -16,6 +16,7 @@ from perfeval_utils.cells import WIDTH_FOLD
 from perfeval_utils.check.rules import units as rule_units
 from perfeval_utils.check.rules.units import Quantity
 from perfeval_utils.errors import PerfevalError, ValueParseError
+from perfeval_utils.unit_words import UNIT_SPELLINGS
 from perfeval_utils.values import KNOWN_UNITS, OPS, Measure, parse_value
 from tests.conftest import SHARED_REFERENCE
 
@@ -245,6 +246,9 @@ CASES: list[tuple[str, list[Shape]]] = [
     ("≤3‰", [m("3", "‰", "<=")]),
     # --- percentages in words -------------------------------------------------------------------
     ("百分之九十五", [m("95", "%")]),
+    # a real 安徽 form prints the percent sign as a word after the number
+    ("≥100百分比", [m("100", "%", ">=")]),
+    ("达到95百分比", [m("95", "%", ">=")]),
     ("百分之九十五点五以上", [m("95.5", "%", ">=")]),
     ("不低于百分之九十", [m("90", "%", ">=")]),
     ("百分之百", [m("100", "%")]),
@@ -375,9 +379,10 @@ if True:  # property tests: any text gives Measures or a ValueParseError, nothin
 
 @pytest.mark.parametrize("unit", [*KNOWN_UNITS, "km", "KM", "kWh", "m²", "km²", "m"])
 def test_every_unit_parse_value_reads_the_rule_language_reads_as_that_unit(unit: str) -> None:
-    """``5<unit>`` is 5 in ``unit`` for parse_value and for a 核对 expression alike (one vocabulary)."""
+    """``5<unit>`` is 5 in ``unit`` for parse_value and for a 核对 expression alike (one vocabulary);
+    a unit spelled as a word (百分比) is reported by parse_value as its symbol (%)."""
     (measure,) = parse_value(f"5{unit}")
-    assert (measure.value, measure.unit) == (Decimal(5), unit)
+    assert (measure.value, measure.unit) == (Decimal(5), UNIT_SPELLINGS.get(unit, unit))
     quantity = Quantity.parse(f"5{unit}")
     assert quantity.value == 5 and quantity.unit.text == unit
 
