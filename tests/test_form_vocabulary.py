@@ -83,6 +83,16 @@ def test_a_code_beside_the_department_is_kept_apart(tmp_path: Path) -> None:
     assert report.meta["部门代码"] == "301001"
 
 
+def test_a_code_joined_by_a_dash_is_kept_apart_after_plain_labels_too(tmp_path: Path) -> None:
+    """As a real 安徽 form prints them: 主管部门 219-…人民政府, 实施单位 219001-…人民政府."""
+    rows = form([TITLE, ["主管部门", "219-池州市贵池区棠溪镇人民政府", "实施单位", "219001-池州市贵池区棠溪镇人民政府"],
+                 UNIT], ONE)
+    report = load_form(write_rows(tmp_path / "dash.xlsx", rows)).report
+    assert report.department == "池州市贵池区棠溪镇人民政府"
+    assert (report.meta["部门代码"], report.meta["实施单位代码"]) == ("219", "219001")
+    assert report.meta["实施单位"] == "池州市贵池区棠溪镇人民政府"
+
+
 def test_a_colon_cell_with_the_label_decorated_is_read(tmp_path: Path) -> None:
     rows = form([TITLE, ["主管部门及代码：301001 测试局", None, None, "金额单位：万元"]],
                 [["产出", "数量", "培训次数", "4次", "4次", 50, 50, None]])

@@ -29,6 +29,9 @@ _UNIT_LABEL = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|元)")
 _UNIT_BRACKET = re.compile(r"(?:资金|预算|金额|经费|支出).*[（(]\s*(万元|元)\s*[)）]")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?")
 _YEAR_CELL = re.compile(r"^[（(]?\s*((?:19|20)\d{2})\s*年度?\s*[)）]?$")
+#: ``219-池州市贵池区棠溪镇人民政府``: a finance system's code joined to the name by a dash, printed
+#: after a plain 主管部门 / 实施单位 label too (a name never starts with digits and a dash).
+_DASHED_CODE = re.compile(r"^(\d{3,})\s*[-－—–_]\s*(\S.*)$")
 _CODE = re.compile(r"^[\[【(（]?\s*(\d{3,})\s*[\]】)）]?\s*(.+)$|^(.+?)\s*[\[【(（]\s*(\d{3,})\s*[\]】)）]$")
 #: How a department label is kept in meta when it is not the one used as 部门.
 _SHOWN = {"部门(单位)名称": "部门（单位）名称"}
@@ -133,13 +136,16 @@ def _departments(reader: FormReader, found: dict[str, tuple[str, int, int, bool]
                      key=lambda item: DEPARTMENT_LABELS.index(item[0]))
     warnings = []
     for i, (label, (value, vr, vc, coded)) in enumerate(ordered):
-        if coded and (match := _CODE.match(value)):
+        if (match := _DASHED_CODE.match(value)) or (coded and (match := _CODE.match(value))):
             code, name = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
             reader.set_meta("部门代码" if i == 0 else f"{_SHOWN.get(label, label)}代码", code, vr, vc)
             value = name.strip()
         reader.set_meta("department" if i == 0 else _SHOWN.get(label, label), value, vr, vc)
     if IMPLEMENTER_LABEL in found:
         value, vr, vc, _ = found[IMPLEMENTER_LABEL]
+        if match := _DASHED_CODE.match(value):
+            reader.set_meta(f"{IMPLEMENTER_LABEL}代码", match.group(1), vr, vc)
+            value = match.group(2).strip()
         reader.set_meta(IMPLEMENTER_LABEL, value, vr, vc)
         if not ordered and reader.meta.get("department") is None:
             reader.meta["department"] = value
