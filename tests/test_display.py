@@ -202,3 +202,51 @@ def test_no_checks_is_an_empty_tally_not_an_error() -> None:
     checks = reconcile.reconcile(load_report(SEED)).iloc[0:0]
     assert repr(display.tally(checks)) == "共 0 项核对：通过 0 项，未通过 0 项，无法判定 0 项\n（无）"
     assert repr(display.findings(checks)) == "没有未通过的核对。"
+
+
+MONITORING = ROOT / "data" / "examples" / "huangpu-zonggonghui-2022-monitoring.xlsx"
+
+
+def _untranslated(frame: pd.DataFrame) -> list[str]:
+    """Headers still in English: ASCII only (lag, error) or with snake_case (to_date)."""
+    return [h for h in display.as_text(frame).columns if h.isascii() or re.search(r"[a-z_]", h)]
+
+
+def test_every_monitoring_column_has_the_header_of_the_official_form() -> None:
+    """Notebook 08's tables: every column of the three monitoring frames in Chinese, the form's words."""
+    from perfeval_utils.check import monitoring
+
+    report = load_report(MONITORING)
+    shown = {"budget_progress": monitoring.budget_progress(report),
+             "indicator_progress": monitoring.indicator_progress(report),
+             "forecast_accuracy": monitoring.forecast_accuracy(report)}
+    assert all(len(frame) for frame in shown.values())
+    assert {name: _untranslated(frame) for name, frame in shown.items() if _untranslated(frame)} == {}
+    budget_headers = display.headers(shown["budget_progress"])
+    assert [budget_headers[c] for c in ("budget", "executed_to_date", "execution_progress", "time_progress", "lag",
+                                        "forecast", "forecast_unspent", "reason", "remedy", "flags")] == [
+        "年度预算数", "截止执行数", "执行进度（%）", "时间进度（%）", "滞后（百分点）", "全年预计执行数", "预计结余",
+        "偏差原因", "纠偏措施", "提示"]
+    kpi_headers = display.headers(shown["indicator_progress"])
+    assert [kpi_headers[c] for c in ("target", "to_date", "forecast", "likelihood", "reason_type", "reason",
+                                     "note")] == ["年度指标值", "截止完成值", "全年预计完成值", "完成可能性",
+                                                  "偏差原因类型", "原因说明", "说明"]
+    accuracy_headers = display.headers(shown["forecast_accuracy"])
+    assert [accuracy_headers[c] for c in ("year_end", "error", "error_pct")] == ["年末数", "误差", "误差（%）"]
+    assert not any(blank in cell for frame in shown.values() for cell in display.as_text(frame).to_numpy().ravel()
+                   for blank in BLANKS)
+
+
+def test_every_review_round_column_has_a_chinese_header() -> None:
+    """Notebook 09's tables: the sample, the gap per report and per moved indicator, the priority ranking."""
+    from perfeval_utils.check import review
+
+    reports = review.load_round(ROOT / "data")
+    _, priority, sample = review.review_round(reports, 3, seed=2026)
+    gap = review.round_gap(reports, ROOT / "data" / "examples" / "review-round-example.xlsx")
+    shown = {"priority": priority, "sample": sample, "gap": gap.reports, "moved": gap.moved,
+             "distribution": gap.distribution}
+    assert {name: _untranslated(frame) for name, frame in shown.items() if _untranslated(frame)} == {}
+    assert [display.headers(sample)[c] for c in ("basis", "probability")] == ["入选依据", "入选概率"]
+    assert [display.headers(gap.reports)[c] for c in ("self_score", "rechecked", "difference")] == [
+        "自评得分", "复核得分", "差异"]

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from perfeval_utils import schema
+from perfeval_utils.read import review as review_form
 
 if TYPE_CHECKING:
     from pandas.io.formats.style import Styler
@@ -75,10 +76,34 @@ COMPUTED_HEADERS: Final[dict[str, str]] = {
     "change_rate": "增减率（%）", "change_rate_basis": "增减率依据", "prior_executed": "上年执行数",
     # load warnings and errors
     "row": "行", "column": "列", "code": "类别", "message": "说明", "error": "错误",
+    # mid-year monitoring (check.monitoring; the workbook's own columns come from schema's 监控 sheets)
+    "execution_progress": "执行进度（%）", "time_progress": "时间进度（%）", "lag": "滞后（百分点）",
+    "forecast_unspent": "预计结余", "flags": "提示", "progress": "完成进度（%）",
+    "forecast_progress": "预计完成进度（%）", "compared_with_time": "按时间进度比较", "year_end": "年末数",
+    "error_pct": "误差（%）",
+    # flags, priority and the review round (check.flags, check.review)
+    "severity": "严重程度", "evidence": "证据", "rank": "优先顺序", "gravest": "最高严重度",
+    "gravest_label": "最高严重程度", "gravest_flag": "最严重提示", "families": "证据类别数",
+    "high": "高严重度提示数", "weighted_severity": "提示加权", "kinds": "证据类别", "why": "理由",
+    "stratum": "层", "probability": "入选概率", "selected": "入选", "rechecked": "复核得分", "moved": "变动指标数",
+    "moved_list": "变动指标", "total_agrees": "复核总分与逐项之和一致",
 }
 
 #: (column that marks the frame, headers that differ in it): the first match wins per column.
 CONTEXT_HEADERS: Final[tuple[tuple[str, dict[str, str]], ...]] = (
+    # monitoring.budget_progress: 年度预算数, 全年预计执行数 … as on the 监控预算 form
+    ("executed_to_date", {c.name: c.header for c in schema.MONITOR_BUDGET.columns}),
+    # monitoring.indicator_progress: 年度指标值, 截止完成值, 全年预计完成值, 原因说明 … as on the 监控指标 form
+    ("to_date", {c.name.removesuffix("_text"): c.header for c in schema.MONITOR_KPIS.columns}),
+    # monitoring.forecast_accuracy: one row per budget line (项目) or indicator part (编号)
+    ("year_end", {"kind": "类别", "key": "项目/编号", "forecast": "全年预计数", "error": "误差", "met": "年末完成"}),
+    # review.sample, review gap per report and per moved indicator
+    ("probability", {"basis": "入选依据", "weight": "权重", "why": "入选理由"}),
+    # review.round_gap: per report (headers of the 复核报告 sheet) and per moved indicator (复核指标)
+    ("rechecked", {**{c.name: c.header for c in review_form.REPORTS.columns}, "basis": "复核得分依据",
+                   "difference": "差异", "note": "复核意见"}),
+    ("review_score", {**{c.name: c.header for c in review_form.INDICATORS.columns}, "change": "变动"}),
+    ("weighted_severity", {"flags": "提示数", "budget": "预算数（万元）"}),
     ("task_id", {c.name: c.header for c in schema.TASKS.columns}),
     ("claim_id", {c.name: c.header for c in schema.CLAIMS.columns}),
     ("rule_id", {c.name: c.header for c in schema.RULES.columns}),
@@ -91,11 +116,15 @@ CONTEXT_HEADERS: Final[tuple[tuple[str, dict[str, str]], ...]] = (
 
 #: Columns in percent: the header says (%), the cells are plain numbers.
 PERCENT_COLUMNS: Final = frozenset({"rate", "stated_rate", "completion", "share", "basic_share", "change_rate",
-                                    "recomputed_rate"})
+                                    "recomputed_rate", "execution_progress", "time_progress", "progress",
+                                    "forecast_progress", "error_pct"})
 #: Said under the headers of a table without rows, so an empty table does not look cut off.
 EMPTY: Final = "（无）"
 #: A column whose cells are all this short (characters) is never wrapped: 资金来源 stays on one line.
 NOWRAP_WIDTH: Final = 12
+#: A column of longer text wraps, but never narrower than this (CSS): a wide table scrolls instead of
+#: squeezing 偏差原因 into two characters a line.
+WRAP_MIN_WIDTH: Final = "10em"
 #: Internal columns no person needs: the unrounded completion (28 digits) and absolute paths.
 HIDDEN_COLUMNS: Final = ("completion_exact", "path")
 
@@ -116,6 +145,7 @@ BASIS_TEXT: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
 )
 
 _BASE_HEADERS: Final[dict[str, str]] = {
+    **{c.name: c.header for sheet in (schema.MONITOR_KPIS, schema.MONITOR_BUDGET) for c in sheet.columns},
     **{c.name: c.header for sheet in (schema.RULES, schema.KPIS, schema.BUDGET) for c in sheet.columns},
     **{c.name: c.header for c in schema.META.columns},
     **COMPUTED_HEADERS,
@@ -221,6 +251,8 @@ def styler(frame: pd.DataFrame, caption: str | None = None) -> Styler:
         props = "text-align: right; " if _is_numeric(shown[column]) and column != "year" else ""
         if all(len(cell) <= NOWRAP_WIDTH for cell in text.iloc[:, at]):
             props += "white-space: nowrap;"
+        else:
+            props += f"min-width: {WRAP_MIN_WIDTH};"
         if props:
             per_column[column] = [{"selector": "td", "props": props}]
     styler = styler.set_table_styles(_STYLES).set_table_styles(per_column, overwrite=False)
