@@ -2,14 +2,31 @@
 
     python scripts/make_fixtures.py            # needs LibreOffice (soffice) for the .pdf and .xls files
 
-Two real reports (data/reference/*.xlsx, entered from ../shared/reference/*.json) are laid out as
-official forms the way published ones are, and written as every format a department sends:
+Eight of the nine real reports (data/reference/*.xlsx, entered from ../shared/reference/*.json) are laid
+out as official forms the way published ones are, and written as every format a department sends:
 
 - ``hengshan``: the national 专项资金绩效目标自评表 layout (一级 | 二级 | 三级 | 年度指标值 | 实际完成值 |
   完成情况 | 偏差原因分析及改进措施), a two-row header (绩效指标 over 一级/二级/三级), 一级/二级 merged
   over their rows, the department labelled ``主管部门及代码`` with the code in brackets.
 - ``zhongjiang``: a scored form (分值 | 年度指标值 | 全年实际值 | 得分) whose 一级指标 read 项目产出 /
   项目效益, whose body is named only by ``实施单位``, with a 总分 row.
+- ``tanghuzhen``: a 部门整体支出绩效自评表, the body under ``部门（单位）名称``, 基本/项目支出 lines with only a
+  预算数 (the report states no 执行数), scores without 分值, a 总分 row.
+- ``shangwuju`` (qu-shangwuju-fuwumaoyi): a 项目支出 form signed ``单位名称（盖章）`` beside its 实施单位, 一级指标
+  written 项目产出指标 / 项目效益指标 under a two-row header; the 万美元 amounts stay in names and values as printed.
+- ``hunan`` (unknown-hunan-jichushujubiao): a 基础数据表 with year-stamped columns (2017年决算数 | 2018年预算数 |
+  2018年决算数), 三公经费 printed with figures over its 1、2、 items, then the indicator table with 一级指标
+  written 部门投入 / 部门管理. The form prints no body's name: the reader is told ``department=未具名部门``
+  (OVERRIDES), as the reference names it. Its last indicator's texts and one 偏差原因 are the transcriber's
+  English (the reference holds no Chinese for them); they are laid out as printed text all the same.
+- ``liangping`` / ``rongchang`` / ``tongzhou``: the 决算 pages have no indicator table; their expenditure
+  (部门整体支出, and for liangping 基本支出 / 项目支出) is laid out as a budget-only 基础数据表 (本年预算数 |
+  本年决算数), the body under ``填报单位：`` / ``部门名称`` / ``预算部门``.
+
+Left out: ``yiyang-zonggonghui-2022``. Its reference files 公用经费 under the 维度 ``基本支出其中`` and the
+three funds under ``专项资金``; a 基础数据表 prints ``其中：公用经费`` below ``一、基本支出`` (维度 基本支出), and
+``基本支出其中`` is the transcriber's grouping, not a label any form prints, so the line cannot come back
+equal without printing a made-up heading (tests/test_forms.py covers its form from the JSON).
 
 Formats: ``.xlsx`` (openpyxl), ``.xls`` (LibreOffice from the .xlsx) and the same bytes named ``.et``
 (WPS's spreadsheet name; not a file saved by WPS), ``.docx`` (written here: the head and budget in one
@@ -48,7 +65,15 @@ SEED = ROOT / "seeds" / "2022_黄埔区总工会_部门整体支出绩效自评�
 SOURCES = {
     "hengshan": "hengshan-shangwuliangshiju-chubeiliang-2020.xlsx",
     "zhongjiang": "zhongjiang-shuiliju-shuibiaochi-2022.xlsx",
+    "tanghuzhen": "tanghuzhen-2020.xlsx",
+    "shangwuju": "qu-shangwuju-fuwumaoyi-2020.xlsx",
+    "hunan": "unknown-hunan-jichushujubiao-2018.xlsx",
+    "liangping": "liangping-zonggonghui-juesuan-2021.xlsx",
+    "rongchang": "rongchang-zonggonghui-juesuan-2024.xlsx",
+    "tongzhou": "tongzhou-zonggonghui-juesuan-2024.xlsx",
 }
+#: What a form does not state and the reader is told (hunan prints no body's name: the reference calls it 未具名部门).
+OVERRIDES: dict[str, dict[str, str]] = {"hunan": {"department": "未具名部门"}}
 FORMATS = ("xlsx", "xls", "et", "docx", "pdf", "html")
 Merge = tuple[int, int, int, int]
 
@@ -70,6 +95,7 @@ class Form:
     split: int  # indicator rows before the page break in the .docx
     running_header: str
     print_break: int  # indicator rows on the PDF's first page (at a 一级指标 boundary, see write_xlsx)
+    label_width: int = 16  # column A in the PDF (Calc clips a label wider than its cell)
 
 
 def _number(value: Decimal | None) -> Any:
@@ -161,6 +187,146 @@ def zhongjiang(report: Report) -> Form:
     return Form(f"项目支出绩效自评表（{report.year}年度）", head, kpi, 5, "中江县水利局 项目支出绩效自评", 6)
 
 
+def _scored_kpis(report: Report, words: dict[str, str],
+                 columns: tuple[str, ...]) -> tuple[list[list[Any]], list[Merge]]:
+    """One row per indicator in ``columns`` (KPI field names), 一级/二级 merged over their rows (header: 1 row)."""
+    def cell(k: Any, column: str) -> Any:
+        if column == "category":
+            return words[k.category]
+        value = getattr(k, column)
+        if column in ("weight", "score"):
+            return _number(value)
+        return None if _na(value) else value
+
+    body = [[cell(k, c) for c in columns] for k in report.kpis.itertuples()]
+    merges = _runs([r[0] for r in body], 2, 1) + _runs([(r[0], r[1]) for r in body], 2, 2)
+    _blank_repeats(body, 2)
+    _blank_repeats(body, 1)
+    return body, merges
+
+
+def tanghuzhen(report: Report) -> Form:
+    """部门整体支出绩效自评表 of a township: the body under 部门（单位）名称, 基本/项目支出 lines with only a
+    预算数 (the report states no 执行数), scores without 分值, a 总分 row."""
+    width = 8
+    total, basic, project = (report.budget.iloc[i] for i in range(3))
+    meta = report.meta
+    head_rows = [
+        ["部门（单位）名称", meta["department"], None, None, None, None, None, None],
+        ["年度预算执行情况（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        [None, "年度资金总额", None, _number(total.budget), _number(total.executed), _number(meta["execution_weight"]),
+         _rate(total.stated_rate), _number(meta["execution_score"])],
+        [None, f"其中：{basic['item']}", None, _number(basic.budget), _number(basic.executed), None, None, None],
+        [None, project["item"], None, _number(project.budget), _number(project.executed), None, None, None],
+    ]
+    head = Part(head_rows, [(1, 2, 1, width), (2, 1, 5, 1)])
+    header = [["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "完成情况", "得分",
+               "偏差原因分析及改进措施"]]
+    words = {"产出": "产出指标", "效益": "效益指标", "满意度": "满意度指标"}
+    body, merges = _scored_kpis(report, words, ("category", "subcategory", "name", "target_text", "actual_text",
+                                                "status_text", "score", "reason"))
+    body.append(["总分", None, None, None, None, None, _number(meta["self_score"]), None])
+    merges.append((len(body) + 1, 1, len(body) + 1, 6))
+    kpi = Part(header + body, merges, header_rows=1)
+    return Form(f"{report.year}年度部门整体支出绩效自评表", head, kpi, 3, "塘湖镇人民政府 部门整体支出绩效自评", 3)
+
+
+def shangwuju(report: Report) -> Form:
+    """项目支出绩效自评表 whose body signs as 单位名称（盖章） beside its 实施单位; 一级指标 written 项目产出指标 /
+    项目效益指标 under a two-row header (绩效指标 over 一级/二级/三级); scores only; two amounts in 万美元 kept
+    in the indicator's name and values as printed."""
+    width = 7
+    total = report.budget.iloc[0]
+    meta = report.meta
+    head_rows = [
+        ["单位名称（盖章）", meta["department"], None, "实施单位", meta["实施单位"], None, None],
+        ["项目名称", meta["项目名称"], None, None, None, None, None],
+        ["项目资金（万元）", None, "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        [None, "年度资金总额", _number(total.budget), _number(total.executed), _number(meta["execution_weight"]),
+         _rate(total.stated_rate), _number(meta["execution_score"])],
+        [None, "其他资金", None, None, None, None, None],
+    ]
+    head = Part(head_rows, [(1, 2, 1, 3), (1, 5, 1, width), (2, 2, 2, width), (3, 1, 5, 1)])
+    header = [["绩效指标", None, None, "年度指标值", "实际完成值", "得分", "偏差原因分析及改进措施"],
+              ["一级指标", "二级指标", "三级指标", None, None, None, None]]
+    words = {"产出": "项目产出指标", "效益": "项目效益指标"}
+    body, merges = _scored_kpis(report, words, ("category", "subcategory", "name", "target_text", "actual_text",
+                                                "score", "reason"))
+    merges = [(1, 1, 1, 3), *((1, c, 2, c) for c in range(4, 8))] + [(r0 + 1, c0, r1 + 1, c1)
+                                                                       for r0, c0, r1, c1 in merges]
+    body.append(["总分", None, None, None, None, _number(meta["self_score"]), None])
+    merges.append((len(body) + 2, 1, len(body) + 2, 5))
+    kpi = Part(header + body, merges, header_rows=2)
+    return Form(f"{report.year}年度项目支出绩效自评表", head, kpi, 4, "区商务局 项目支出绩效自评", 6)
+
+
+def hunan(report: Report) -> Form:
+    """A Hunan 部门整体支出 基础数据表 that prints no body's name: year-stamped columns (2017年决算数 |
+    2018年预算数 | 2018年决算数), 三公经费 as a subtotal over its 1、2、 items, 项目支出 / 公用经费 / 政府采购 as
+    headings over theirs; then the indicator table, 一级指标 written 部门投入 / 部门管理 (管理 is 过程)."""
+    year = report.year
+    lines = {row.item: row for row in report.budget.itertuples()}
+
+    def line(label: str, item: str) -> list[Any]:
+        row = lines[item]
+        return [label, _number(row.prior_executed), _number(row.budget), _number(row.executed)]
+
+    head_rows = [
+        [None, None, None, "单位：万元"],
+        ["经费控制情况", f"{year - 1}年决算数", f"{year}年预算数", f"{year}年决算数"],
+        line("部门整体支出", "部门整体支出"),
+        line("三公经费", "三公经费"),
+        line("1、公务用车购置和维护经费", "公务用车购置和维护经费"),
+        line("其中：公车购置", "公车购置"),
+        line("公车运行维护", "公车运行维护"),
+        line("2、公务接待", "公务接待"),
+        ["项目支出", None, None, None],
+        line("1、业务工作专项", "业务工作专项"),
+        ["公用经费", None, None, None],
+        line("1、办公经费", "办公经费"),
+        line("2、水费、电费、差旅费", "水费、电费、差旅费"),
+        line("3、会议费、培训费", "会议费、培训费"),
+        ["政府采购", None, None, None],
+        line("1、政府采购金额", "政府采购金额"),
+    ]
+    head = Part(head_rows, [])
+    header = [["一级指标", "二级指标", "三级指标", "分值", "年度指标值", "实际完成值", "完成情况", "得分",
+               "偏差原因分析及改进措施"]]
+    words = {"投入": "部门投入", "过程": "部门管理"}
+    body, merges = _scored_kpis(report, words, ("category", "subcategory", "name", "weight", "target_text",
+                                                "actual_text", "status_text", "score", "reason"))
+    kpi = Part(header + body, merges, header_rows=1)
+    return Form(f"{year}年度部门整体支出绩效评价基础数据表", head, kpi, 2, "部门整体支出绩效评价", 2, label_width=32)
+
+
+def _final_accounts(label: str, running: str) -> Any:
+    """A 决算 page's expenditure as a budget-only form (no indicator table): the body under ``label``,
+    本年预算数 | 本年决算数 columns, 部门整体支出 and, where the page gives them, 基本支出 / 项目支出."""
+    def build(report: Report) -> Form:
+        rows = [[f"{label}：{report.meta['department']}" if label == "填报单位" else label,
+                 None if label == "填报单位" else report.meta["department"], None],
+                [None, None, "单位：万元"],
+                ["支出决算情况", "本年预算数", "本年决算数"]]
+        for row in report.budget.itertuples():
+            words = {"合计": "", "支出性质": {"基本支出": "一、", "项目支出": "二、"}.get(row.item, "")}
+            rows.append([f"{words[row.dimension]}{row.item}", _number(row.budget), _number(row.executed)])
+        merges = [(1, 1, 1, 3)] if label == "填报单位" else [(1, 2, 1, 3)]
+        return Form(f"{report.year}年度部门整体支出绩效评价基础数据表", Part(rows, merges), Part([]), 0, running, 0)
+    return build
+
+
+BUILDERS = {
+    "hengshan": hengshan,
+    "zhongjiang": zhongjiang,
+    "tanghuzhen": tanghuzhen,
+    "shangwuju": shangwuju,
+    "hunan": hunan,
+    "liangping": _final_accounts("填报单位", "梁平区总工会 部门决算"),
+    "rongchang": _final_accounts("部门名称", "荣昌区总工会 部门决算"),
+    "tongzhou": _final_accounts("预算部门", "通州区总工会 部门决算"),
+}
+
+
 def _na(value: Any) -> bool:
     return value is None or (isinstance(value, float) and value != value) or str(value) == "nan"
 
@@ -178,12 +344,12 @@ def write_xlsx(form: Form, path: Path, *, printable: bool = False, ruled: bool =
     book = Workbook()
     sheet = book.active
     sheet.title = "自评表"
-    width = len(form.kpi.rows[0])
+    width = max(len(r) for r in form.kpi.rows or form.head.rows)
     sheet.append([form.title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     offset = 1
     spans: dict[str, tuple[int, int]] = {}
-    for part in (form.head, form.kpi):
+    for part in (form.head, form.kpi) if form.kpi.rows else (form.head,):
         spans["head" if part is form.head else "kpi"] = (offset + 1, offset + len(part.rows))
         for row in part.rows:
             sheet.append(row)
@@ -203,14 +369,14 @@ def write_xlsx(form: Form, path: Path, *, printable: bool = False, ruled: bool =
                     if ruled:
                         cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
                     cell.alignment = Alignment(wrap_text=True, vertical="top")  # as Word prints a merged cell
-        first, last = spans["kpi"]
+        first, last = spans.get("kpi", (0, -1))
         for r in range(first + form.kpi.header_rows, last + 1):
             sheet.row_dimensions[r].height = 60
-        # a page break after the split row: Calc would print a merged 一级指标 cut by a break above the table
-        sheet.row_breaks.append(Break(id=first + form.kpi.header_rows + form.print_break - 1))
+        if form.kpi.rows:  # a page break after the split row: Calc would print a merged 一级指标 cut by a break
+            sheet.row_breaks.append(Break(id=first + form.kpi.header_rows + form.print_break - 1))  # above the table
+            sheet.print_title_rows = f"{first}:{first + form.kpi.header_rows - 1}"
         for column in range(1, width + 1):  # labels and names on one line: Calc does not grow a row to fit
-            sheet.column_dimensions[chr(64 + column)].width = {1: 16, 2: 30, 3: 30}.get(column, 12)
-        sheet.print_title_rows = f"{first}:{first + form.kpi.header_rows - 1}"
+            sheet.column_dimensions[chr(64 + column)].width = {1: form.label_width, 2: 30, 3: 30}.get(column, 12)
         sheet.oddHeader.center.text = form.running_header
         sheet.oddFooter.center.text = "第 &P 页"
         sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -336,13 +502,14 @@ def write_docx(form: Form, path: Path) -> None:
     """Title paragraph; head and budget in one table; the indicator table split by a page break, header repeated."""
     body = [_para(form.title, size=28, center=True),
             _table_xml(form.head.rows, form.head.merges), _para("")]
-    first = form.kpi.header_rows + 1
-    cut = first + form.split - 1
-    rows, merges = _clip(form.kpi, first, cut, keep_header=True)
-    body.append(_table_xml(rows, merges, header_rows=form.kpi.header_rows))
-    rows, merges = _clip(form.kpi, cut + 1, len(form.kpi.rows), keep_header=True)
-    body.append(_para("（续表）", page_break=True))
-    body.append(_table_xml(rows, merges, header_rows=form.kpi.header_rows))
+    if form.kpi.rows:
+        first = form.kpi.header_rows + 1
+        cut = first + form.split - 1
+        rows, merges = _clip(form.kpi, first, cut, keep_header=True)
+        body.append(_table_xml(rows, merges, header_rows=form.kpi.header_rows))
+        rows, merges = _clip(form.kpi, cut + 1, len(form.kpi.rows), keep_header=True)
+        body.append(_para("（续表）", page_break=True))
+        body.append(_table_xml(rows, merges, header_rows=form.kpi.header_rows))
     body.append(_para("注：本表由项目实施单位填报。"))
     _package(path, "".join(body))
 
@@ -408,7 +575,8 @@ def _table_html(part: Part) -> str:
 def write_html(form: Form, path: Path) -> None:
     page = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8"><title>绩效自评公开</title>',
             "<style>td{border:1px solid #000}</style><script>var x = '<td>不是表格</td>';</script></head><body>",
-            f"<h1>{html.escape(form.title)}</h1>", _table_html(form.head), "<p>&nbsp;</p>", _table_html(form.kpi),
+            f"<h1>{html.escape(form.title)}</h1>", _table_html(form.head), "<p>&nbsp;</p>",
+            _table_html(form.kpi) if form.kpi.rows else "",
             "<p>注：本表由项目实施单位填报。</p>", "</body></html>"]
     path.write_text("\n".join(page), encoding="utf-8")
 
@@ -430,7 +598,7 @@ def convert(source: Path, target: Path, to: str) -> None:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for name, workbook in SOURCES.items():
-        form = (hengshan if name == "hengshan" else zhongjiang)(load_report(REFERENCE / workbook))
+        form = BUILDERS[name](load_report(REFERENCE / workbook))
         write_xlsx(form, OUT / f"{name}.xlsx")
         write_docx(form, OUT / f"{name}.docx")
         write_html(form, OUT / f"{name}.html")

@@ -177,3 +177,25 @@ def test_an_xls_rate_without_its_format_is_not_guessed() -> None:
     assert reader.number(1, 2, what="执行数") == Decimal("0.98")
     assert [u[0] for u in reader.unplaced] == ["自评表!A1"]
     assert "not guessed" in reader.unplaced[0][2]
+
+
+def test_a_basic_table_line_with_figures_over_its_numbered_items_heads_them(tmp_path: Path) -> None:
+    """Hunan's 基础数据表 prints 三公经费 with its own figures (the subtotal) over 1、公务用车… and 2、公务接待:
+    the line is their heading (维度 三公经费, as is its own), while a line of figures followed by another plain
+    line (a special fund below 项目支出) is not."""
+    rows = [["2018年度部门整体支出绩效评价基础数据表"], ["填报单位：测试局", None, None, "单位：万元"],
+            ["经费控制情况", "2017年决算数", "2018年预算数", "2018年决算数"],
+            ["部门整体支出", 100, 120, 110],
+            ["三公经费", 29.08, 63.46, 44.29],
+            ["1、公务用车购置和维护经费", 11.86, 41.46, 39.3],
+            ["其中：公车购置", None, 29.46, 29.46],
+            ["2、公务接待", 17.22, 22, 4.99],
+            ["二、项目支出", 50, 60, 55],
+            ["春节慰问资金", 30, 30, 30],
+            ["劳模补助资金", 20, 30, 25]]
+    budget = load_form(write_rows(tmp_path / "基础数据表.xlsx", rows)).report.budget
+    assert list(zip(budget["dimension"], budget["item"], strict=True)) == [
+        ("合计", "部门整体支出"), ("三公经费", "三公经费"), ("三公经费", "公务用车购置和维护经费"),
+        ("三公经费", "公车购置"), ("三公经费", "公务接待"), ("支出性质", "项目支出"), ("项目支出", "春节慰问资金"),
+        ("项目支出", "劳模补助资金")]
+    assert budget["prior_executed"].iloc[1] == Decimal("29.08")

@@ -30,11 +30,16 @@ _PAGE_NUMBER = re.compile(r"^(?:[-—–]\s*\d+\s*[-—–]|\d+|第\s*\d+\s*页(
 _WORD_GAP = 0.5
 #: A gap wider than this many character widths splits a line into cells.
 _CELL_GAP = 1.8
+_LATIN_SPACED = re.compile(r"[A-Za-z] |[A-Za-z0-9] [A-Za-z]")  # a blank between Latin words
 _EDGE = 2  # lines at the top and at the bottom of a page that may be a running header or footer
 
 
 def _cell(value: Any) -> str | None:
-    """A cell's text: lines a cell wraps onto are joined without a blank (Chinese has none), Latin words with one."""
+    """A cell's text: lines a cell wraps onto are joined without a blank (Chinese has none), Latin words with one.
+
+    In text already spaced as Latin (``767.86 added to 1922.76``) a bracket that wrapped onto the next line
+    gets its blank back (``1922.76 (≈39.9%)``); ``100`` then ``(万元)`` stays ``100(万元)``.
+    """
     if value is None:
         return None
     text = ""
@@ -42,6 +47,9 @@ def _cell(value: Any) -> str | None:
         if text and part and text[-1].isascii() and (text[-1].isalpha() or text[-1] in ",.;:!?") \
                 and part[0].isascii() and part[0].isalpha():
             text += " "  # Latin words wrapped onto the next line (a number split over lines stays one number)
+        elif text and part and text[-1].isascii() and text[-1].isalnum() and part[0] == "(" \
+                and _LATIN_SPACED.search(text):
+            text += " "
         text += part
     return text or None
 

@@ -36,6 +36,8 @@ _NUMBERING = re.compile(
     r"^(?:其中\s*[:：]?\s*)?(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]|[（(][一二三四五六七八九十\d]+[)）])?\s*"
 )
 _ARABIC_NUMBERING = re.compile(r"^\s*\d+[、.．]")
+_NOTE_WORDS = ("注:", "注：", "备注", "说明")
+_FIRST_ITEM = re.compile(r"^(?:1|一)[、.．]|^[（(](?:1|一)[)）]")
 
 
 @dataclass
@@ -118,7 +120,7 @@ def _labelled(grid: Grid, header: Header, rows: Iterable[int]) -> Iterator[tuple
     """The block's lines that have a label: row, label column, label as printed, 项目 (label without numbering)."""
     for r in rows:
         found = _label(grid, header, r)
-        if found is not None:
+        if found is not None and not squash(found[1]).startswith(_NOTE_WORDS):  # a note below the block
             yield r, found[0], found[1], _item(found[1])
 
 
@@ -159,10 +161,16 @@ def budget_block(reader: FormReader, header: Header, rows: Iterable[int], lines:
 
 
 def basic_block(reader: FormReader, header: Header, rows: Iterable[int], lines: list[list[Any]]) -> None:
-    """基础数据表: 上年决算数 / 本年预算数 / 本年决算数 per line; 维度 is the last heading line above."""
+    """基础数据表: 上年决算数 / 本年预算数 / 本年决算数 per line; 维度 is the last heading line above.
+
+    A heading is a line with no figures that is not a 其中 / ``1、`` item (三公经费 over 1、公务用车…), or a
+    line with figures directly followed by its item ``1、`` (三公经费 63.46 printed as the subtotal of its items):
+    that line's 维度 is itself.
+    """
     grid = reader.grid
     heading: str | None = None
-    for r, c_label, label, item in _labelled(grid, header, rows):
+    labelled = list(_labelled(grid, header, rows))
+    for n, (r, c_label, label, item) in enumerate(labelled):
         figures = {f: reader.number(r, c, what=f"{label} {grid.text(header.row, c)}") for c, f in header.fields.items()}
         reader.take(r, c_label)
         is_detail = squash(label).startswith("其中") or bool(_ARABIC_NUMBERING.match(label))
@@ -170,10 +178,13 @@ def basic_block(reader: FormReader, header: Header, rows: Iterable[int], lines: 
             if not is_detail:
                 heading = item
             continue
+        heads_a_list = not is_detail and n + 1 < len(labelled) and _FIRST_ITEM.match(squash(labelled[n + 1][2]))
         if item in BUDGET_TOTAL_LABELS:
             dimension = schema.TOTAL
         elif item in _NATURE_LABELS:
             dimension, heading = "支出性质", item
+        elif heads_a_list:
+            dimension = heading = item
         else:
             dimension = heading or "其他"
         lines.append([dimension, item, figures.get("budget"), figures.get("executed"), figures.get("prior_executed"),
