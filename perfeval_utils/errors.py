@@ -28,6 +28,18 @@ class PerfevalError(Exception):
     """Base class of every error perfeval raises for bad input."""
 
 
+def compose(place: str, problem: str, found: Any, expected: str | None, fix: str | None) -> str:
+    """The one-line message of every located error: place: problem; found; expected; fix."""
+    parts = [f"{place}: {problem}"]
+    if found is not None:
+        parts.append(f"found: {found!r}")
+    if expected is not None:
+        parts.append(f"expected: {expected}")
+    if fix is not None:
+        parts.append(f"fix: {fix}")
+    return "; ".join(parts)
+
+
 class WorkbookError(PerfevalError):
     """A workbook that cannot be loaded as it is; the message says where and why."""
 
@@ -54,14 +66,8 @@ class WorkbookError(PerfevalError):
         super().__init__(self._compose())
 
     def _compose(self) -> str:
-        parts = [describe_place(self.file, self.sheet, self.row, self.column) + f": {self.problem}"]
-        if self.found is not None:
-            parts.append(f"found: {self.found!r}")
-        if self.expected is not None:
-            parts.append(f"expected: {self.expected}")
-        if self.fix is not None:
-            parts.append(f"fix: {self.fix}")
-        return "; ".join(parts)
+        return compose(describe_place(self.file, self.sheet, self.row, self.column), self.problem, self.found,
+                       self.expected, self.fix)
 
 
 class NotAWorkbookError(WorkbookError):
@@ -156,14 +162,8 @@ class DocumentError(PerfevalError):
         self.found = found
         self.expected = expected
         self.fix = fix
-        parts = [f"文件 {Path(file).name}" + (f", {place}" if place else "") + f": {problem}"]
-        if found is not None:
-            parts.append(f"found: {found!r}")
-        if expected is not None:
-            parts.append(f"expected: {expected}")
-        if fix is not None:
-            parts.append(f"fix: {fix}")
-        super().__init__("; ".join(parts))
+        super().__init__(compose(f"文件 {Path(file).name}" + (f", {place}" if place else ""), problem, found,
+                                 expected, fix))
 
 
 class ReportTextError(DocumentError):

@@ -41,6 +41,7 @@ compares each fixture with it. The generated files are committed, so the tests n
 from __future__ import annotations
 
 import html
+import json
 import shutil
 import subprocess
 import sys
@@ -61,19 +62,10 @@ from perfeval_utils.report import Report  # noqa: E402
 OUT = ROOT / "tests" / "fixtures" / "documents"
 REFERENCE = ROOT / "data" / "reference"
 SEED = ROOT / "seeds" / "2022_黄埔区总工会_部门整体支出绩效自评报告.txt"
-#: The fixtures built from each reference workbook (tests import this).
-SOURCES = {
-    "hengshan": "hengshan-shangwuliangshiju-chubeiliang-2020.xlsx",
-    "zhongjiang": "zhongjiang-shuiliju-shuibiaochi-2022.xlsx",
-    "tanghuzhen": "tanghuzhen-2020.xlsx",
-    "shangwuju": "qu-shangwuju-fuwumaoyi-2020.xlsx",
-    "hunan": "unknown-hunan-jichushujubiao-2018.xlsx",
-    "liangping": "liangping-zonggonghui-juesuan-2021.xlsx",
-    "rongchang": "rongchang-zonggonghui-juesuan-2024.xlsx",
-    "tongzhou": "tongzhou-zonggonghui-juesuan-2024.xlsx",
-}
-#: What a form does not state and the reader is told (hunan prints no body's name: the reference calls it 未具名部门).
-OVERRIDES: dict[str, dict[str, str]] = {"hunan": {"department": "未具名部门"}}
+#: The fixtures built from each reference workbook, and what the reader is told (one table with the tests).
+_TABLE = json.loads((OUT / "sources.json").read_text(encoding="utf-8"))
+SOURCES: dict[str, str] = _TABLE["sources"]
+OVERRIDES: dict[str, dict[str, str]] = _TABLE["overrides"]
 FORMATS = ("xlsx", "xls", "et", "docx", "pdf", "html")
 Merge = tuple[int, int, int, int]
 

@@ -7,6 +7,7 @@ back the reference's figures. Small documents written inside the tests cover mer
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from decimal import Decimal
@@ -34,18 +35,9 @@ from perfeval_utils.read.workbook import load_report
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "documents"
-REFERENCE = {name: ROOT / "data" / "reference" / workbook for name, workbook in {
-    "hengshan": "hengshan-shangwuliangshiju-chubeiliang-2020.xlsx",
-    "zhongjiang": "zhongjiang-shuiliju-shuibiaochi-2022.xlsx",
-    "tanghuzhen": "tanghuzhen-2020.xlsx",
-    "shangwuju": "qu-shangwuju-fuwumaoyi-2020.xlsx",
-    "hunan": "unknown-hunan-jichushujubiao-2018.xlsx",
-    "liangping": "liangping-zonggonghui-juesuan-2021.xlsx",
-    "rongchang": "rongchang-zonggonghui-juesuan-2024.xlsx",
-    "tongzhou": "tongzhou-zonggonghui-juesuan-2024.xlsx",
-}.items()}
-#: The Hunan 基础数据表 prints no body's name (the reference calls it 未具名部门): it is told, as perfeval import is.
-OVERRIDES: dict[str, dict[str, str]] = {"hunan": {"department": "未具名部门"}}
+_TABLE = json.loads((FIXTURES / "sources.json").read_text(encoding="utf-8"))  # shared with scripts/make_fixtures.py
+REFERENCE = {name: ROOT / "data" / "reference" / workbook for name, workbook in _TABLE["sources"].items()}
+OVERRIDES: dict[str, dict[str, str]] = _TABLE["overrides"]
 FORMATS = ("xlsx", "xls", "et", "docx", "pdf", "html")
 READER = {"xlsx": "xlsx form", "xls": "xls form", "et": "xls form", "docx": "docx form", "pdf": "pdf form",
           "html": "html form"}
