@@ -506,36 +506,31 @@ def write_docx(form: Form, path: Path) -> None:
     _package(path, "".join(body))
 
 
-def write_seed_docx(path: Path) -> None:
-    """The seed report's text as Word: each line a paragraph, each tab-separated block a Word table."""
-    lines = SEED.read_text(encoding="utf-8").split("\n")
-    body: list[str] = []
+def _seed_blocks() -> list[str | list[list[str]]]:
+    """The seed's text as blocks: a line (stripped), or a run of tab-separated lines as a table's rows."""
+    blocks: list[str | list[list[str]]] = []
     table: list[list[str]] = []
-    for line in [*lines, ""]:
+    for line in [*SEED.read_text(encoding="utf-8").split("\n"), ""]:
         if "\t" in line:
             table.append(line.split("\t"))
             continue
         if table:
-            body.append(_table_xml(table, []))
+            blocks.append(table)
             table = []
-        body.append(_para(line.strip()))
+        blocks.append(line.strip())
+    return blocks
+
+
+def write_seed_docx(path: Path) -> None:
+    """The seed report's text as Word: each line a paragraph, each tab-separated block a Word table."""
+    body = [_table_xml(block, []) if isinstance(block, list) else _para(block) for block in _seed_blocks()]
     _package(path, "".join(body))
 
 
 def write_seed_html(path: Path) -> None:
     """The seed report as a web page saved in GBK without a charset declaration: <p> per line, tables."""
-    lines = SEED.read_text(encoding="utf-8").split("\n")
-    body: list[str] = []
-    table: list[list[str]] = []
-    for line in [*lines, ""]:
-        if "\t" in line:
-            table.append(line.split("\t"))
-            continue
-        if table:
-            body.append(_table_html(Part(table)))
-            table = []
-        if line.strip():
-            body.append(f"<p>{html.escape(line.strip())}</p>")
+    body = [_table_html(Part(block)) if isinstance(block, list) else f"<p>{html.escape(block)}</p>"
+            for block in _seed_blocks() if block]
     page = "<html><head><title>部门整体支出绩效自评报告</title></head><body>" + "\n".join(body) + "</body></html>"
     path.write_bytes(page.encode("gb18030"))
 

@@ -126,7 +126,7 @@ DEFAULT = Thresholds()
 
 
 @dataclass(frozen=True)
-class _Flag:
+class Flag:
     flag: str
     severity: int
     evidence: str
@@ -154,7 +154,7 @@ def no_reason(text: object) -> bool:
     return match_key(text).rstrip("。.;；,，") in NO_REASON | {""}
 
 
-def _execution_flags(report: Report, parts: pd.DataFrame, limits: Thresholds) -> list[_Flag]:
+def _execution_flags(report: Report, parts: pd.DataFrame, limits: Thresholds) -> list[Flag]:
     rate = _rate(report)
     flags = []
     if rate is None:
@@ -165,22 +165,22 @@ def _execution_flags(report: Report, parts: pd.DataFrame, limits: Thresholds) ->
     if rate < limits.low_execution and len(quantity) and bool(quantity["met"].all()):
         grave = rate < limits.grave_execution
         share = "不到预算的三分之一" if grave else f"低于 {limits.low_execution}%"
-        flags.append(_Flag("spent_little_achieved_all", 3 if grave else 2,
+        flags.append(Flag("spent_little_achieved_all", 3 if grave else 2,
                            f"预算执行率仅 {shown}%（{share}），而 {len(quantity)} 个数量指标全部完成", source))
     if rate < limits.explain_below and not report.meta.get(EXPLANATION_FIELD):
-        flags.append(_Flag("low_execution_unexplained", 2,
+        flags.append(Flag("low_execution_unexplained", 2,
                            f"预算执行率 {shown}% 低于 {limits.explain_below}%，"
                            f"工作簿未记录执行偏差说明（基本信息「{EXPLANATION_FIELD}」）", source))
     return flags
 
 
-def _value_flags(report: Report, parts: pd.DataFrame, limits: Thresholds) -> list[_Flag]:
+def _value_flags(report: Report, parts: pd.DataFrame, limits: Thresholds) -> list[Flag]:
     flags = []
     bound = parts[parts["review"].fillna("").str.contains("比较符")]
     if len(bound):
         ids = "、".join(dict.fromkeys(f"指标{i}" for i in bound["indicator_id"]))
         example = bound.iloc[0]["actual_text"]
-        flags.append(_Flag("actual_is_target", 2, f"{ids}的实现值写成了目标形式（如「{example}」），不是实测值",
+        flags.append(Flag("actual_is_target", 2, f"{ids}的实现值写成了目标形式（如「{example}」），不是实测值",
                            _join_sources(bound["source"])))
     kpis = report.kpis
     same = kpis[_mask(kpis, [isinstance(t, str) and isinstance(a, str) and t.strip() == a.strip()
@@ -188,17 +188,17 @@ def _value_flags(report: Report, parts: pd.DataFrame, limits: Thresholds) -> lis
     same = same[~same["indicator_id"].isin(bound["indicator_id"])]
     if len(same):
         ids = "、".join(f"指标{i}" for i in same["indicator_id"])
-        flags.append(_Flag("actual_same_text", 1, f"{ids}的实现值与预期值文字完全相同（共 {len(same)} 个）",
+        flags.append(Flag("actual_same_text", 1, f"{ids}的实现值与预期值文字完全相同（共 {len(same)} 个）",
                            _join_sources(same["source"])))
     comparable = parts[parts["completion"].notna()]
     if len(comparable) >= limits.min_parts and all(c == 100 for c in comparable["completion"]):
-        flags.append(_Flag("all_on_target", 2, f"全部 {len(comparable)} 个可比较的指标完成率恰为 100%",
+        flags.append(Flag("all_on_target", 2, f"全部 {len(comparable)} 个可比较的指标完成率恰为 100%",
                            _join_sources(comparable["source"])))
     over = comparable[_mask(comparable, [c > limits.over_achievement for c in comparable["completion"]])]
     if len(over):
         listed = "、".join(f"指标{row.indicator_id}{row.label or row.name} {row.completion}%"
                            for row in over.itertuples(index=False))
-        flags.append(_Flag("target_far_exceeded", 1,
+        flags.append(Flag("target_far_exceeded", 1,
                            f"完成率超过 {limits.over_achievement}%：{listed}（目标可能偏低）",
                            _join_sources(over["source"])))
     unmet = parts[_mask(parts, [met is False and no_reason(reason)
@@ -207,11 +207,11 @@ def _value_flags(report: Report, parts: pd.DataFrame, limits: Thresholds) -> lis
         ids = "、".join(dict.fromkeys(
             f"指标{i}「{n}」" + ("" if not isinstance(r, str) else f"（原因写作「{r}」）")
             for i, n, r in zip(unmet["indicator_id"], unmet["name"], unmet["reason"], strict=True)))
-        flags.append(_Flag("unmet_without_reason", 2, f"未完成却未说明原因：{ids}", _join_sources(unmet["source"])))
+        flags.append(Flag("unmet_without_reason", 2, f"未完成却未说明原因：{ids}", _join_sources(unmet["source"])))
     return flags
 
 
-def _score_flags(report: Report, parts: pd.DataFrame) -> list[_Flag]:
+def _score_flags(report: Report, parts: pd.DataFrame) -> list[Flag]:
     flags = []
     met_by_id: dict[str, bool | None] = {
         indicator_id: None if group["met"].isna().any() else bool(group["met"].all())
@@ -223,33 +223,33 @@ def _score_flags(report: Report, parts: pd.DataFrame) -> list[_Flag]:
         if met is False and row.score >= row.weight:
             evidence = (f"指标{row.indicator_id}「{row.name}」未达到目标（预期「{row.target_text}」，"
                         f"实现「{row.actual_text}」）却得满分 {row.score} 分")
-            flags.append(_Flag("score_not_earned", 3, evidence, row.source))
+            flags.append(Flag("score_not_earned", 3, evidence, row.source))
         elif met is True and row.score < row.weight:
-            flags.append(_Flag("score_lost_when_met", 1, f"指标{row.indicator_id}「{row.name}」已达到目标，"
+            flags.append(Flag("score_lost_when_met", 1, f"指标{row.indicator_id}「{row.name}」已达到目标，"
                                f"却只得 {row.score} 分（分值 {row.weight} 分）", row.source))
     weights = [w for w in report.kpis["weight"] if w is not None and not pd.isna(w)]
     stated = report.meta.get("self_score")
     if weights and stated is not None:
         reachable = sum(weights, Decimal(0)) + (report.meta.get("execution_weight") or Decimal(0))
         if stated > reachable:
-            flags.append(_Flag("total_unreachable", 3, f"自评得分 {stated} 分，高于所列分值最多可得的 {reachable} 分",
+            flags.append(Flag("total_unreachable", 3, f"自评得分 {stated} 分，高于所列分值最多可得的 {reachable} 分",
                                report.meta_sources.get("self_score") or ""))
     return flags
 
 
-def _check_flags(report: Report, limits: Thresholds) -> list[_Flag]:
+def _check_flags(report: Report, limits: Thresholds) -> list[Flag]:
     checks = reconcile(report)
     failed = checks[checks["ok"].eq(False).fillna(False)]
     flags = []
     for row in failed.itertuples(index=False):
         if row.kind == "rate" and row.difference is not None and abs(row.difference) > limits.rate_points:
-            flags.append(_Flag("rate_contradicts_amounts", 3,
+            flags.append(Flag("rate_contradicts_amounts", 3,
                                f"{row.finding.rstrip('。')}，相差 {abs(row.difference)} 个百分点，"
                                f"超过 {limits.rate_points} 个",
                                row.source))
             continue
         name = "weights" if row.kind == "score" and "分值之和" in row.description else "inconsistent"
-        flags.append(_Flag(name, CHECK_SEVERITY.get(row.kind, 1), row.finding, row.source))
+        flags.append(Flag(name, CHECK_SEVERITY.get(row.kind, 1), row.finding, row.source))
     return flags
 
 

@@ -36,7 +36,7 @@ from perfeval_utils import schema
 from perfeval_utils.analyse.budget import percentage
 from perfeval_utils.analyse.indicators import UNIT_FACTORS, _direction, _pairs, _round, _safe_parse, indicators
 from perfeval_utils.cells import match_key
-from perfeval_utils.check.flags import COLUMNS, SEVERITY_LABEL, _Flag
+from perfeval_utils.check.flags import COLUMNS, RULES, SEVERITY_LABEL, Flag
 from perfeval_utils.errors import MetaError, WorkbookError
 from perfeval_utils.report import Report
 from perfeval_utils.unit_words import TIME_UNITS
@@ -46,13 +46,11 @@ HUNDRED = Decimal(100)
 #: Units of rates and scores: a share, not an amount that accumulates over the year.
 RATE_UNITS = frozenset({"%", "‰", "个百分点", "百分点", "分", "分值"})
 #: flag code → (severity, short Chinese label shown in the ``flags`` column).
+#: The monitoring flags as (severity, name); both come from check/flags.RULES, their one home (with the reason).
 FLAGS: dict[str, tuple[int, str]] = {
-    "execution_behind_unexplained": (2, "执行滞后未说明原因"),
-    "unspent_without_remedy": (2, "预计结余无纠偏措施"),
-    "doubtful_without_remedy": (2, "可能完不成无纠偏措施"),
-    "behind_but_certain": (3, "进度滞后却称确定能完成"),
-    "forecast_far_above_target": (1, "预计远超目标"),
-    "certain_but_unmet": (3, "称确定能完成却未完成"),
+    code: (RULES[code].severity, RULES[code].name)
+    for code in ("execution_behind_unexplained", "unspent_without_remedy", "doubtful_without_remedy",
+                 "behind_but_certain", "forecast_far_above_target", "certain_but_unmet")
 }
 BUDGET_COLUMNS = ["dimension", "item", "budget", "executed_to_date", "execution_progress", "time_progress", "lag",
                   "forecast", "forecast_unspent", "reason", "remedy", "flags", "source", "excel_row"]
@@ -85,12 +83,12 @@ def _given(value: Any) -> str | None:
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def _flag(code: str, evidence: str, source: str) -> _Flag:
+def _flag(code: str, evidence: str, source: str) -> Flag:
     """A flag of check/flags.py's kind, its severity from :data:`FLAGS`."""
-    return _Flag(code, FLAGS[code][0], evidence, source)
+    return Flag(code, FLAGS[code][0], evidence, source)
 
 
-def _labels(flags: list[_Flag]) -> str:
+def _labels(flags: list[Flag]) -> str:
     return "、".join(dict.fromkeys(FLAGS[f.flag][1] for f in flags))
 
 
@@ -148,7 +146,7 @@ def time_basis(report: Report) -> str:
 # ---- budget lines ----------------------------------------------------------------------------
 
 
-def _budget_lines(report: Report, limits: MonitoringThresholds) -> tuple[list[dict[str, Any]], list[_Flag]]:
+def _budget_lines(report: Report, limits: MonitoringThresholds) -> tuple[list[dict[str, Any]], list[Flag]]:
     elapsed = time_progress(report)
     unit = report.amount_unit
     rows, found = [], []
@@ -225,7 +223,7 @@ def _not_compared(target: Measure, direction: str) -> str | None:
 
 
 def _part(kpi: Any, target: Measure, to_date: Measure | None, forecast: Measure | None, elapsed: Decimal | None,
-          report: Report, limits: MonitoringThresholds) -> tuple[dict[str, Any], list[_Flag]]:
+          report: Report, limits: MonitoringThresholds) -> tuple[dict[str, Any], list[Flag]]:
     direction = _direction(target.op, kpi.category)
     so_far = _in_unit(to_date, target, kpi, "to_date_text", report)
     expected = _in_unit(forecast, target, kpi, "forecast_text", report)
@@ -263,12 +261,12 @@ def _part(kpi: Any, target: Measure, to_date: Measure | None, forecast: Measure 
     return row, own
 
 
-def _indicator_parts(report: Report, limits: MonitoringThresholds) -> tuple[list[dict[str, Any]], list[_Flag]]:
+def _indicator_parts(report: Report, limits: MonitoringThresholds) -> tuple[list[dict[str, Any]], list[Flag]]:
     elapsed = time_progress(report)
     rows, found = [], []
     for kpi in report.monitoring_kpis.itertuples(index=False):
         targets = _safe_parse(kpi.target_text)
-        own: list[_Flag] = []
+        own: list[Flag] = []
         likelihood, remedy = _given(kpi.likelihood), _given(kpi.remedy)
         if likelihood in ("有可能", "完全不可能") and remedy is None:
             own.append(_flag("doubtful_without_remedy",
@@ -325,7 +323,7 @@ def _budget_accuracy(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def _indicator_accuracy(report: Report) -> tuple[list[dict[str, Any]], list[_Flag]]:
+def _indicator_accuracy(report: Report) -> tuple[list[dict[str, Any]], list[Flag]]:
     parts = indicators(report).set_index(["indicator_id", "part"])
     rows, found = [], []
     for kpi in report.monitoring_kpis.itertuples(index=False):
