@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from perfeval_utils.errors import PerfevalError
+from perfeval_utils.present.terminal import monitoring_text, pad
 
 EXIT_FAILED_CHECKS = 1
 EXIT_BAD_INPUT = 2
@@ -108,27 +109,13 @@ def check(paths: tuple[str, ...], output: str) -> None:
         sys.exit(EXIT_FAILED_CHECKS)
 
 
-def _pad(text: str, width: int) -> str:
-    """Pad to ``width`` terminal columns, counting a Chinese character as two; cut with … if longer."""
-    from perfeval_utils.cells import text_width
-
-    def columns(value: str) -> int:
-        return text_width(value, terminal=True)
-
-    if columns(text) > width:
-        while columns(text) > width - 1:
-            text = text[:-1]
-        text += "…"
-    return text + " " * (width - columns(text))
-
-
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    say(f"{_pad('文件 file', 44)} {_pad('部门 department', 30)} {_pad('年度', 5)}{_pad('核对', 5)}"
-               f"{_pad('未通过', 7)}错误 error")
+    say(f"{pad('文件 file', 44)} {pad('部门 department', 30)} {pad('年度', 5)}{pad('核对', 5)}"
+               f"{pad('未通过', 7)}错误 error")
     for row in rows:
         failed = "-" if row["failed"] is None else str(row["failed"])
-        say(f"{_pad(Path(row['file']).name, 44)} {_pad(row['department'] or '-', 30)} "
-                   f"{_pad(str(row['year'] or '-'), 5)}{_pad(str(row['checks']), 5)}{_pad(failed, 7)}"
+        say(f"{pad(Path(row['file']).name, 44)} {pad(row['department'] or '-', 30)} "
+                   f"{pad(str(row['year'] or '-'), 5)}{pad(str(row['checks']), 5)}{pad(failed, 7)}"
                    f"{(row['error'] or '')[:200]}")
     loaded = sum(1 for r in rows if not r["error"])
     say(f"{len(rows)} 个工作簿 workbooks: {loaded} 个可读取 loaded, "
@@ -247,45 +234,6 @@ def monitor(path: Path, output: str) -> None:
         sys.exit(EXIT_FAILED_CHECKS)
 
 
-def monitoring_text(report: Any, flags: Any) -> str:
-    """The progress tables and flags as terminal text (Chinese counted two columns wide)."""
-    from perfeval_utils.check import monitoring
-    from perfeval_utils.check.flags import SEVERITY_LABEL
-
-    def cell(value: Any) -> str:
-        return "-" if value is None or (not isinstance(value, str) and value != value) else str(value)
-
-    lines = [f"{report.department} {report.year} 年中监控：{monitoring.time_basis(report)}", "", "预算执行 budget:"]
-    widths = (28, 10, 10, 11, 11, 8, 10, 10)
-    lines.append("".join(_pad(h, w) for h, w in zip(
-        ("项目", "年度预算", "截止执行", "执行进度%", "时间进度%", "滞后点", "全年预计", "预计结余"), widths,
-        strict=True)) + "提示")
-    for row in monitoring.budget_progress(report).itertuples(index=False):
-        values = (row.item, row.budget, row.executed_to_date, row.execution_progress, row.time_progress, row.lag,
-                  row.forecast, row.forecast_unspent)
-        lines.append("".join(_pad(cell(v), w) for v, w in zip(values, widths, strict=True)) + cell(row.flags or ""))
-    lines += ["", "指标进度 indicators:"]
-    widths = (6, 24, 12, 10, 10, 6, 9, 9, 12)
-    lines.append("".join(_pad(h, w) for h, w in zip(
-        ("编号", "指标", "年度指标值", "截止完成", "全年预计", "单位", "进度%", "滞后点", "完成可能性"), widths,
-        strict=True)) + "提示 / 说明")
-    for row in monitoring.indicator_progress(report).itertuples(index=False):
-        values = (row.indicator_id, row.name, row.target, row.to_date, row.forecast, row.unit, row.progress, row.lag,
-                  row.likelihood)
-        note = "；".join(t for t in (row.flags, row.note) if isinstance(t, str) and t)
-        lines.append("".join(_pad(cell(v), w) for v, w in zip(values, widths, strict=True)) + note)
-    accuracy = monitoring.forecast_accuracy(report)
-    if len(accuracy):
-        lines += ["", "预计与年末 forecast vs year end:"]
-        for row in accuracy.itertuples(index=False):
-            lines.append(f"  {row.kind} {row.key}「{row.name}」预计 {cell(row.forecast)}，年末 {cell(row.year_end)} "
-                         f"{cell(row.unit)}，误差 {cell(row.error)}（{cell(row.error_pct)}%）{row.flags or ''}")
-    lines += ["", f"提示 flags: {len(flags)}"]
-    for flag in flags.sort_values("severity", ascending=False, kind="stable").itertuples(index=False):
-        lines.append(f"  [{SEVERITY_LABEL[flag.severity]}] {flag.flag}: {flag.evidence}")
-    return "\n".join(lines)
-
-
 @main.command()
 @click.argument("text", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="REPORT_TEXT")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), metavar="NEW_WORKBOOK")
@@ -329,7 +277,6 @@ def export_command(paths: tuple[str, ...], out: Path, formats: tuple[str, ...]) 
 
 #: What ``perfeval import`` reads in a folder (any file named otherwise is still read when given by name).
 DOCUMENT_SUFFIXES = (".xlsx", ".xls", ".et", ".docx", ".doc", ".pdf", ".html", ".htm", ".txt")
-PENDING_SHEET = "待核"
 
 
 def _documents(values: tuple[str, ...]) -> list[Path]:
@@ -347,29 +294,6 @@ def _documents(values: tuple[str, ...]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def write_intake(intake: Any, path: Path) -> Path:
-    """The Report as a v1 workbook, plus a sheet 待核: every open question, warning, unplaced cell or line, drop."""
-    from perfeval_utils import schema
-    from perfeval_utils.present.writer import build_workbook, meta_rows, save
-
-    report = intake.report
-    frames = {sheet.name: getattr(report, sheet.name) for sheet in schema.SHEETS if sheet is not schema.META}
-    book = build_workbook(meta_rows(report.meta, report.meta_sources), frames)
-    sheet = book.create_sheet(PENDING_SHEET)
-    sheet.append(["类别", "位置", "内容", "原因或问题"])
-    for question in intake.open_questions:
-        sheet.append(["待确认", None, None, question])
-    for place, value, reason in intake.unplaced.itertuples(index=False):
-        sheet.append(["未读入", place, value, reason])
-    for line in intake.dropped:
-        page, _, text = line.partition(": ")
-        sheet.append(["已略去（页眉页脚页码）", page, text, "repeated page header/footer or page number"])
-    sheet.append(["读取方式", None, intake.reader, f"encoding: {intake.encoding}" if intake.encoding else None])
-    for column, width in zip("ABCD", (14, 24, 40, 80), strict=True):
-        sheet.column_dimensions[column].width = width
-    return save(book, path)
-
-
 @main.command("import")
 @click.argument("paths", nargs=-1, required=True, metavar="FILE_OR_FOLDER...")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("data"), show_default=True,
@@ -385,6 +309,7 @@ def import_documents(paths: tuple[str, ...], out: Path, department: str | None, 
     One v1 workbook per document, named after it (``自评表.pdf`` → ``自评表_pdf.xlsx``), with a sheet 待核
     listing what a person must still decide. Exit status 2 when a document cannot be read at all.
     """
+    from perfeval_utils.present.writer import write_intake
     from perfeval_utils.read.document import read_document
 
     failed = 0

@@ -24,6 +24,7 @@ import pandas as pd
 from perfeval_utils.analyse.budget import execution
 from perfeval_utils.analyse.indicators import indicators, shortfalls
 from perfeval_utils.analyse.scoring import NOT_GRADED, score
+from perfeval_utils.cells import is_blank
 from perfeval_utils.check.reconcile import findings, reconcile
 from perfeval_utils.read.workbook import Report
 
@@ -128,16 +129,12 @@ def _pct_text(value: Decimal | None) -> str:
     return "无法计算" if value is None else f"{value.quantize(Decimal('0.01'))}%"
 
 
-def _is_na(value: Any) -> bool:
-    return value is None or (not isinstance(value, str | Decimal) and bool(pd.isna(value)))
-
-
 def _amount_text(value: Any, unit: str) -> str:
-    return "未列" if _is_na(value) else f"{value} {unit}"
+    return "未列" if is_blank(value) else f"{value} {unit}"
 
 
 def _str_or(value: Any, default: str = "") -> str:
-    return default if _is_na(value) else str(value)
+    return default if is_blank(value) else str(value)
 
 
 def _title_plan(report: Report, graded: str, stated: str) -> SlidePlan:
@@ -165,7 +162,7 @@ def _budget_plan(report: Report, figures: dict[str, Path]) -> SlidePlan:
     if total["stated_rate"] is not None:
         agrees = {True: "按报告精度相符", False: "按报告精度不符"}.get(total["rate_matches"], "无法比较")
         notes.append(f"报告所列执行率 {total['stated_rate']}%，{agrees}；标题用报告所列数。")
-    amounts = "，".join(f"{label} {total[key]} {unit}" if not _is_na(total[key]) else f"{label}数未列"
+    amounts = "，".join(f"{label} {total[key]} {unit}" if not is_blank(total[key]) else f"{label}数未列"
                        for key, label in (("executed", "执行"), ("budget", "预算")))
     title = f"预算执行率 {_pct_text(rate)}：{amounts}" if rate is not None else f"{amounts}，执行率无法计算"
     return SlidePlan(title, tuple(notes), figures.get("budget_execution"))
@@ -189,17 +186,17 @@ def _kpi_plans(report: Report, figures: dict[str, Path]) -> list[SlidePlan]:
     plans = [SlidePlan(f"{count} 项指标中 {count - unmet} 项完成，{unmet} 项未完成", tuple(notes),
                        figures.get("kpi_completion"))]
     worst = gaps.iloc[0]  # the chart carries each gap and its stated reason
-    gap = "" if _is_na(worst["gap"]) else f"，差 {worst['gap']} {_str_or(worst['unit'])}".rstrip()
+    gap = "" if is_blank(worst["gap"]) else f"，差 {worst['gap']} {_str_or(worst['unit'])}".rstrip()
     notes = []
     for row in gaps.itertuples(index=False):
         unit = _str_or(row.unit)
         notes.append(f"指标{row.indicator_id}「{row.name}」：预期 {_amount_text(row.target, unit)}，"
                      f"实现 {_amount_text(row.actual, unit)}；"
                      f"差 = 预期 − 实现 = {_amount_text(row.gap, unit)}；完成 = 实现 ÷ 预期 × 100 = "
-                     f"{_pct_text(None if _is_na(row.completion) else row.completion)}。"
+                     f"{_pct_text(None if is_blank(row.completion) else row.completion)}。"
                      f"报告所述原因：{_str_or(row.reason, '未说明').rstrip('。')}。"
                      f"出处 {_str_or(row.source, '未注明')}。")
-    completion = None if _is_na(worst["completion"]) else worst["completion"]
+    completion = None if is_blank(worst["completion"]) else worst["completion"]
     done = f"完成 {_pct_text(completion)}" if completion is not None else "未完成"
     plans.append(SlidePlan(f"{worst['name']}{done}{gap}", tuple(notes),
                            figures.get("shortfalls")))
@@ -274,9 +271,9 @@ def _year_plan(report: Report, history: ReportSet | None, folder: Path) -> Slide
 
 def _year_rate(row: dict[str, Any]) -> str:
     """The year's rate: recomputed when both amounts are that year's own, else as printed, else 未列."""
-    if not _is_na(row["rate"]):
+    if not is_blank(row["rate"]):
         return _pct_text(row["rate"])
-    return "未列" if _is_na(row["stated_rate"]) else f"{row['stated_rate']}%"
+    return "未列" if is_blank(row["stated_rate"]) else f"{row['stated_rate']}%"
 
 
 def _year_title(table: pd.DataFrame, unit: str) -> str:
@@ -286,7 +283,7 @@ def _year_title(table: pd.DataFrame, unit: str) -> str:
     if _year_rate(first) != "未列" and _year_rate(last) != "未列":
         return f"执行率 {span}：{_year_rate(first)} → {_year_rate(last)}"
     for column, label in (("executed", "执行数"), ("budget", "预算数")):
-        if not _is_na(first[column]) and not _is_na(last[column]):
+        if not is_blank(first[column]) and not is_blank(last[column]):
             return f"{label} {span}：{first[column]} → {last[column]} {unit}"
     return f"预算执行 {span}：逐年数字见图"
 

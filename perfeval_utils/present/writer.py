@@ -417,3 +417,27 @@ def write_workbook(report: Report, path: str | Path) -> Path:
     if monitoring_frames(report):  # 监控预算 / 监控指标 only when the report has them
         add_monitoring_sheets(book, monitoring_frames(report))
     return save(book, path)
+
+
+#: The sheet of a document's workbook listing what a person must still decide (perfeval import).
+PENDING_SHEET = "待核"
+
+
+def write_intake(intake: Any, path: str | Path) -> Path:
+    """The Report as a v1 workbook, plus a sheet 待核: every open question, warning, unplaced cell or line, drop."""
+    report = intake.report
+    frames = {sheet.name: getattr(report, sheet.name) for sheet in schema.SHEETS if sheet is not schema.META}
+    book = build_workbook(meta_rows(report.meta, report.meta_sources), frames)
+    sheet = book.create_sheet(PENDING_SHEET)
+    sheet.append(["类别", "位置", "内容", "原因或问题"])
+    for question in intake.open_questions:
+        sheet.append(["待确认", None, None, question])
+    for place, value, reason in intake.unplaced.itertuples(index=False):
+        sheet.append(["未读入", place, value, reason])
+    for line in intake.dropped:
+        page, _, text = line.partition(": ")
+        sheet.append(["已略去（页眉页脚页码）", page, text, "repeated page header/footer or page number"])
+    sheet.append(["读取方式", None, intake.reader, f"encoding: {intake.encoding}" if intake.encoding else None])
+    for column, width in zip("ABCD", (14, 24, 40, 80), strict=True):
+        sheet.column_dimensions[column].width = width
+    return save(book, path)
