@@ -77,7 +77,7 @@ def stated_met(status_text: object) -> bool | None:
     return None
 
 
-def _safe_parse(text: object) -> list[Measure] | None:
+def safe_parse(text: object) -> list[Measure] | None:
     if not isinstance(text, str) or not text.strip():
         return None
     try:
@@ -86,7 +86,7 @@ def _safe_parse(text: object) -> list[Measure] | None:
         return None
 
 
-def _direction(op: str, category: str) -> str:
+def target_direction(op: str, category: str) -> str:
     """'reach' (more is better) or 'limit' (less is better)."""
     if op in ("<=", "<"):
         return "limit"
@@ -111,7 +111,7 @@ def _compare(target: Measure, actual: Measure, category: str) -> _Outcome:
         review = f"实现值由 {actual.unit} 换算为 {target.unit}"
     if actual.op not in ("=", "~"):
         review = _join(review, f"实现值带比较符「{actual.op}」，是目标写法而非实测值")
-    direction = _direction(target.op, category)
+    direction = target_direction(target.op, category)
     strict = target.op in (">", "<")
     if direction == "reach":
         met = actual_value > target.value if strict else actual_value >= target.value
@@ -142,7 +142,7 @@ def _qualitative(target: Measure, actual: Measure) -> _Outcome:
     return _Outcome(target.value, actual.value, target.unit, target.op, completion, met, None, review)
 
 
-def _round(value: Decimal | None) -> Decimal | None:
+def round_to(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(_CENTI, rounding=ROUND_HALF_UP)
 
 
@@ -150,7 +150,7 @@ def _join(first: str | None, second: str) -> str:
     return second if first is None else f"{first}；{second}"
 
 
-def _pairs(targets: list[Measure], actuals: list[Measure]) -> list[tuple[Measure | None, Measure | None]]:
+def measure_pairs(targets: list[Measure], actuals: list[Measure]) -> list[tuple[Measure | None, Measure | None]]:
     """Pair the parts of target and actual by position; a range target pairs both bounds with one actual."""
     if len(targets) == 2 and len(actuals) == 1 and {t.op for t in targets} == {">=", "<="}:
         return [(targets[0], actuals[0]), (targets[1], actuals[0])]
@@ -172,8 +172,8 @@ def indicators(report: Report) -> pd.DataFrame:
     """
     rows = []
     for kpi in report.kpis.itertuples(index=False):
-        targets = _safe_parse(kpi.target_text)
-        actuals = _safe_parse(kpi.actual_text)
+        targets = safe_parse(kpi.target_text)
+        actuals = safe_parse(kpi.actual_text)
         status = stated_met(kpi.status_text)
         reason = None if is_blank(kpi.reason) else kpi.reason
         base = {
@@ -187,7 +187,7 @@ def indicators(report: Report) -> pd.DataFrame:
                          "op": None, "completion": None, "met": None, "gap": None,
                          "review": f"{missing}为空，无法比较", "completion_exact": None})
             continue
-        for part, (target, actual) in enumerate(_pairs(targets, actuals), start=1):
+        for part, (target, actual) in enumerate(measure_pairs(targets, actuals), start=1):
             if target is None or actual is None:
                 rows.append({**base, "part": part, "label": (target or actual).label, "target": None,  # type: ignore[union-attr]
                              "actual": None, "unit": None, "op": None, "completion": None, "met": None,
@@ -197,7 +197,7 @@ def indicators(report: Report) -> pd.DataFrame:
             outcome = _compare(target, actual, kpi.category)
             rows.append({**base, "part": part, "label": target.label or actual.label, "target": outcome.target,
                          "actual": outcome.actual, "unit": outcome.unit, "op": outcome.op,
-                         "completion": _round(outcome.completion), "met": outcome.met, "gap": outcome.gap,
+                         "completion": round_to(outcome.completion), "met": outcome.met, "gap": outcome.gap,
                          "review": outcome.review, "completion_exact": outcome.completion})
     frame = pd.DataFrame(rows, columns=COLUMNS)
     for column in ("met", "stated_met"):

@@ -34,7 +34,14 @@ import pandas as pd
 
 from perfeval_utils import schema
 from perfeval_utils.analyse.budget import percentage
-from perfeval_utils.analyse.indicators import UNIT_FACTORS, _direction, _pairs, _round, _safe_parse, indicators
+from perfeval_utils.analyse.indicators import (
+    UNIT_FACTORS,
+    indicators,
+    measure_pairs,
+    round_to,
+    safe_parse,
+    target_direction,
+)
 from perfeval_utils.cells import match_key
 from perfeval_utils.check.flags import COLUMNS, RULES, SEVERITY_LABEL, Flag
 from perfeval_utils.errors import MetaError, WorkbookError
@@ -140,7 +147,7 @@ def time_basis(report: Report) -> str:
     last = calendar.monthrange(date.year, date.month)[1]
     how = f"{date.month}/12（月末按整月）" if date.day == last else \
         f"{date.timetuple().tm_yday}/{366 if calendar.isleap(date.year) else 365}（非月末按天）"
-    return f"截至 {date.isoformat()}，时间进度 {_round(year_elapsed(date))}% = {how}"
+    return f"截至 {date.isoformat()}，时间进度 {round_to(year_elapsed(date))}% = {how}"
 
 
 # ---- budget lines ----------------------------------------------------------------------------
@@ -159,18 +166,18 @@ def _budget_lines(report: Report, limits: MonitoringThresholds) -> tuple[list[di
         if lag is not None and lag > limits.lag_points and reason is None:
             own.append(_flag("execution_behind_unexplained",
                              f"「{line.item}」截至监控日执行 {line.executed_to_date} {unit}，为年度预算 {line.budget} "
-                             f"{unit} 的 {_round(progress)}%，落后时间进度 {_round(elapsed)}% 达 {_round(lag)} "
+                             f"{unit} 的 {round_to(progress)}%，落后时间进度 {round_to(elapsed)}% 达 {round_to(lag)} "
                              f"个百分点（阈值 {limits.lag_points}），未填偏差原因", source))
         share = percentage(unspent, line.budget)
         if unspent is not None and unspent > 0 and share is not None and share > limits.unspent_share \
                 and remedy is None:
             own.append(_flag("unspent_without_remedy",
                              f"「{line.item}」全年预计执行 {line.forecast} {unit}，将结余 {unspent} {unit}"
-                             f"（年度预算的 {_round(share)}%），未填纠偏措施", source))
+                             f"（年度预算的 {round_to(share)}%），未填纠偏措施", source))
         found.extend(own)
         rows.append({"dimension": line.dimension, "item": line.item, "budget": line.budget,
-                     "executed_to_date": line.executed_to_date, "execution_progress": _round(progress),
-                     "time_progress": _round(elapsed), "lag": _round(lag), "forecast": line.forecast,
+                     "executed_to_date": line.executed_to_date, "execution_progress": round_to(progress),
+                     "time_progress": round_to(elapsed), "lag": round_to(lag), "forecast": line.forecast,
                      "forecast_unspent": unspent, "reason": reason, "remedy": remedy, "flags": _labels(own),
                      "source": source, "excel_row": line.excel_row})
     return rows, found
@@ -224,7 +231,7 @@ def _not_compared(target: Measure, direction: str) -> str | None:
 
 def _part(kpi: Any, target: Measure, to_date: Measure | None, forecast: Measure | None, elapsed: Decimal | None,
           report: Report, limits: MonitoringThresholds) -> tuple[dict[str, Any], list[Flag]]:
-    direction = _direction(target.op, kpi.category)
+    direction = target_direction(target.op, kpi.category)
     so_far = _in_unit(to_date, target, kpi, "to_date_text", report)
     expected = _in_unit(forecast, target, kpi, "forecast_text", report)
     note = _not_compared(target, direction)
@@ -244,18 +251,19 @@ def _part(kpi: Any, target: Measure, to_date: Measure | None, forecast: Measure 
     own = []
     if lag is not None and lag > limits.indicator_lag_points and likelihood == "确定能" and reason is None:
         own.append(_flag("behind_but_certain",
-                         f"{who}截止完成 {so_far}{unit}，为年度指标值 {target.value}{unit} 的 {_round(progress)}%，"
-                         f"落后时间进度 {_round(elapsed)}% 达 {_round(lag)} 个百分点"
+                         f"{who}截止完成 {so_far}{unit}，为年度指标值 {target.value}{unit} 的 {round_to(progress)}%，"
+                         f"落后时间进度 {round_to(elapsed)}% 达 {round_to(lag)} 个百分点"
                          f"（阈值 {limits.indicator_lag_points}），"
                          "却称确定能完成且未说明原因", source))
     if ahead is not None and ahead > HUNDRED + limits.over_forecast:
         own.append(_flag("forecast_far_above_target",
-                         f"{who}全年预计完成 {expected}{unit}，为年度指标值 {target.value}{unit} 的 {_round(ahead)}%，"
+                         f"{who}全年预计完成 {expected}{unit}，为年度指标值 {target.value}{unit} "
+                         f"的 {round_to(ahead)}%，"
                          f"超出 {limits.over_forecast}% 以上（目标可能定得偏低）", source))
     row = {"indicator_id": kpi.indicator_id, "name": kpi.name, "label": target.label, "target": target.value,
            "to_date": so_far, "forecast": expected, "unit": target.unit, "op": target.op,
-           "progress": _round(progress), "forecast_progress": _round(ahead), "time_progress": _round(elapsed),
-           "lag": _round(lag), "compared_with_time": note is None, "note": note, "likelihood": likelihood,
+           "progress": round_to(progress), "forecast_progress": round_to(ahead), "time_progress": round_to(elapsed),
+           "lag": round_to(lag), "compared_with_time": note is None, "note": note, "likelihood": likelihood,
            "reason_type": _given(kpi.reason_type), "reason": reason, "remedy": remedy, "source": source,
            "excel_row": kpi.excel_row}
     return row, own
@@ -265,7 +273,7 @@ def _indicator_parts(report: Report, limits: MonitoringThresholds) -> tuple[list
     elapsed = time_progress(report)
     rows, found = [], []
     for kpi in report.monitoring_kpis.itertuples(index=False):
-        targets = _safe_parse(kpi.target_text)
+        targets = safe_parse(kpi.target_text)
         own: list[Flag] = []
         likelihood, remedy = _given(kpi.likelihood), _given(kpi.remedy)
         if likelihood in ("有可能", "完全不可能") and remedy is None:
@@ -279,8 +287,8 @@ def _indicator_parts(report: Report, limits: MonitoringThresholds) -> tuple[list
                          "source": _given(kpi.source) or "", "excel_row": kpi.excel_row})
             found.extend(own)
             continue
-        to_dates = _pairs(targets, _safe_parse(kpi.to_date_text) or [])
-        forecasts = _pairs(targets, _safe_parse(kpi.forecast_text) or [])
+        to_dates = measure_pairs(targets, safe_parse(kpi.to_date_text) or [])
+        forecasts = measure_pairs(targets, safe_parse(kpi.forecast_text) or [])
         for at, (target, to_date) in enumerate(to_dates):
             if target is None:
                 continue  # more to-date parts than target parts: nothing to compare them with
@@ -318,7 +326,7 @@ def _budget_accuracy(report: Report) -> list[dict[str, Any]]:
         error = line.forecast - final.executed
         rows.append({"kind": "预算", "key": line.item, "part": 1, "name": line.item, "forecast": line.forecast,
                      "year_end": final.executed, "unit": report.amount_unit, "error": error,
-                     "error_pct": _round(percentage(error, final.executed)), "likelihood": None, "met": None,
+                     "error_pct": round_to(percentage(error, final.executed)), "likelihood": None, "met": None,
                      "flags": "", "source": _given(final.source) or ""})
     return rows
 
@@ -327,7 +335,7 @@ def _indicator_accuracy(report: Report) -> tuple[list[dict[str, Any]], list[Flag
     parts = indicators(report).set_index(["indicator_id", "part"])
     rows, found = [], []
     for kpi in report.monitoring_kpis.itertuples(index=False):
-        forecasts = _safe_parse(kpi.forecast_text) or []
+        forecasts = safe_parse(kpi.forecast_text) or []
         likelihood = _given(kpi.likelihood)
         for part in range(1, max(len(forecasts), 1) + 1):
             if (kpi.indicator_id, part) not in parts.index:
@@ -349,7 +357,7 @@ def _indicator_accuracy(report: Report) -> tuple[list[dict[str, Any]], list[Flag
             found.extend(own)
             rows.append({"kind": "指标", "key": kpi.indicator_id, "part": part, "name": kpi.name, "forecast": value,
                          "year_end": final["actual"], "unit": final["unit"], "error": error,
-                         "error_pct": _round(percentage(error, final["actual"])), "likelihood": likelihood,
+                         "error_pct": round_to(percentage(error, final["actual"])), "likelihood": likelihood,
                          "met": met, "flags": _labels(own), "source": _given(final["source"]) or ""})
     return rows, found
 

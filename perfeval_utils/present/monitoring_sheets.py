@@ -15,7 +15,7 @@ from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
 
 from perfeval_utils import schema
-from perfeval_utils.present.writer import COMMENT_AUTHOR, VALIDATION_ROWS, _list_validation, add_sheet, write_rows
+from perfeval_utils.present.writer import COMMENT_AUTHOR, VALIDATION_ROWS, add_sheet, list_validation, write_rows
 
 #: Header notes of the monitoring sheets (Chinese, for the people who fill them in).
 NOTES: dict[tuple[str, str], str] = {
@@ -55,7 +55,7 @@ def add_monitoring_sheets(book: Workbook, frames: Mapping[str, pd.DataFrame] | N
             last = max(VALIDATION_ROWS, len(frame) + 101)
             for name, options in (("likelihood", schema.LIKELIHOODS), ("reason_type", schema.REASON_TYPES)):
                 letter = get_column_letter(sheet.names.index(name) + 1)
-                validation = _list_validation(options, strict=True, prompt="请从下拉中选。")
+                validation = list_validation(options, strict=True, prompt="请从下拉中选。")
                 ws.add_data_validation(validation)
                 validation.add(f"{letter}2:{letter}{last}")
 

@@ -243,12 +243,12 @@ def _column_width(column: Column, values: Iterable[Any]) -> float:
 def _validation(column: Column, sheet: Sheet) -> DataValidation | None:
     """Excel's check for a column: a drop-down, or numbers only; None for free text."""
     if sheet is schema.BUDGET and column.name == "dimension":
-        return _list_validation(
+        return list_validation(
             schema.BUDGET_DIMENSIONS, strict=False,
             prompt="合计只一行；其他文字为自定分组，选「是」继续。",
         )
     if sheet is schema.KPIS and column.name == "category":
-        return _list_validation(schema.CATEGORIES, strict=True, prompt="一级指标：请从下拉中选。")
+        return list_validation(schema.CATEGORIES, strict=True, prompt="一级指标：请从下拉中选。")
     if column.kind is Kind.AMOUNT:
         return _number_validation("decimal", "greaterThanOrEqual", "0", "金额：不带单位的数字，≥ 0。")
     if column.kind is Kind.RATE:
@@ -260,7 +260,7 @@ def _validation(column: Column, sheet: Sheet) -> DataValidation | None:
     return None
 
 
-def _list_validation(options: Sequence[str], *, strict: bool, prompt: str) -> DataValidation:
+def list_validation(options: Sequence[str], *, strict: bool, prompt: str) -> DataValidation:
     return DataValidation(
         type="list", formula1='"' + ",".join(options) + '"', allow_blank=True, showDropDown=False,
         showErrorMessage=True, errorStyle="stop" if strict else "warning", errorTitle="请检查",
@@ -364,7 +364,7 @@ def _meta_validation(key: str | None) -> DataValidation | None:
         return _number_validation("whole", "between", str(low), f"年度：四位年份，{low}–{high}。", formula2=str(high))
     options = _META_LISTS.get(key or "")
     if options:
-        return _list_validation(options, strict=True, prompt="请从下拉中选。")
+        return list_validation(options, strict=True, prompt="请从下拉中选。")
     if key == "report_date":
         return DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True,
                               showErrorMessage=True, errorStyle="warning", errorTitle="请检查",

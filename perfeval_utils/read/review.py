@@ -29,7 +29,7 @@ from perfeval_utils.errors import DuplicateIdError, MissingSheetError, UnknownVa
 from perfeval_utils.read.convert import normalise_header
 from perfeval_utils.read.layout import Table
 from perfeval_utils.read.package import check_package
-from perfeval_utils.read.workbook import Loader, _open_workbook
+from perfeval_utils.read.workbook import Loader, open_workbook
 from perfeval_utils.schema import Column, Kind, Sheet
 
 INFO = Sheet("复核说明", "info", (Column("字段", "field", required=True), Column("值", "value")),
@@ -134,7 +134,7 @@ def load_review(path: str | Path) -> Review:
     """Load and validate a review workbook; a located :class:`WorkbookError` subclass on bad input."""
     path = Path(path)
     package = check_package(path, wanted=_is_review_sheet)
-    book = _open_workbook(package)
+    book = open_workbook(package)
     try:
         loader = _ReviewLoader(path, package, book)
         for sheet in (REPORTS, INDICATORS):

@@ -56,7 +56,7 @@ __all__ = ["Report", "load_report", "sheet_frame"]  # Report and sheet_frame: wh
 # ---- the file ------------------------------------------------------------------------
 
 
-def _open_workbook(package: PackageInfo) -> python_calamine.CalamineWorkbook:
+def open_workbook(package: PackageInfo) -> python_calamine.CalamineWorkbook:
     """calamine over the very bytes the package check read (not the file again)."""
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package.data))
@@ -349,7 +349,7 @@ def load_report(path: str | Path) -> Report:
     """
     path = Path(path)
     package = check_package(path, wanted=_is_format_sheet)
-    book = _open_workbook(package)
+    book = open_workbook(package)
     try:
         loader = Loader(path, package, book)
         meta, meta_sources = read_meta(loader)
