@@ -16,6 +16,7 @@ from perfeval_utils.read.sheetxml import (
     V_ELEMENT,
     cell_formats,
     column_letters,
+    tags,
     walk_cells,
     xml_attrs,
     xml_text,
@@ -55,7 +56,7 @@ def date_styles(styles: bytes) -> set[int]:
 
 def locate_damage(xml: bytes, shared_strings: int, dates: set[int] | frozenset[int] = frozenset()) -> Damage | None:
     """The first cell whose stored value no reader can take, or None: run only after a reader failed."""
-    for match in MERGE_TAG.finditer(xml) if b"mergeCell" in xml else ():
+    for match in tags(xml, b"mergeCell", MERGE_TAG):
         ref = xml_attrs(match.group(1)).get(b"ref", b"")
         if not _PLAIN_RANGE.match(ref):
             text = ref.decode("utf-8", "replace")

@@ -13,6 +13,7 @@ scaling, ``;;;`` hidden). :mod:`perfeval_utils.read.damage` names the cell a rea
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -223,9 +224,31 @@ _C_OPEN: Final = re.compile(rb"<(?:\w+:)?c[\s/>]")
 #: A cell start tag with a plain address (r="C2", also lower case or with $): its letters and digits.
 _C_REF: Final = re.compile(rb"<(?:\w+:)?c\s[^>]*?(?<![\w:.-])r\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"']")
 _DIMENSION: Final = re.compile(rb"<(?:\w+:)?dimension\b([^>]*?)/?>")
-_C_REF_PLAIN: Final = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"')
+#: Every cell start tag: a plain address (r="C2") gives its letters and digits, any other
+#: spelling (no r, lower case, $, another attribute first) gives _NOT_PLAIN.
+_C_REF_PLAIN: Final = re.compile(rb'<c(?: r="([A-Z]{1,3})(\d{1,7})"|(?=[\s/>]))')
+_NOT_PLAIN: Final = (b"", b"")
+#: A cell tag with a namespace prefix (<x:c …>), which _C_REF_PLAIN does not see: then walk.
+_PREFIXED_C: Final = re.compile(rb":c[\s/>]")
 MERGE_TAG: Final = re.compile(rb"<(?:\w+:)?mergeCell\b([^>]*?)/?>")
 _TOKEN: Final = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*?)(/?)>|</(?:\w+:)?row>")
+
+
+def tags(xml: bytes, name: bytes, pattern: re.Pattern[bytes]) -> Iterator[re.Match[bytes]]:
+    """``pattern.finditer(xml)`` for a pattern ``<(?:\\w+:)?NAME…``, found from each occurrence of ``name``.
+
+    re tries a pattern that starts ``<(?:\\w+:)?`` at every ``<`` of a sheet (thousands); finding the
+    name first is a fast byte search, and the tag's ``<`` is the last one before it (a prefix holds none).
+    """
+    pos = xml.find(name)
+    while pos >= 0:
+        start = xml.rfind(b"<", 0, pos)
+        match = pattern.match(xml, start) if start >= 0 else None
+        if match is not None:
+            yield match
+            pos = xml.find(name, match.end())
+        else:
+            pos = xml.find(name, pos + 1)
 
 
 def merges(xml: bytes) -> list[tuple[int, int, int, int, str]]:
@@ -233,7 +256,7 @@ def merges(xml: bytes) -> list[tuple[int, int, int, int, str]]:
     out = []
     if b"mergeCell" not in xml:
         return out
-    for match in MERGE_TAG.finditer(xml):
+    for match in tags(xml, b"mergeCell", MERGE_TAG):
         ref = xml_text(xml_attrs(match.group(1)).get(b"ref")) or ""
         first, _, last = ref.partition(":")
         a, b = split_ref(first), split_ref(last or first)
@@ -249,8 +272,8 @@ Refs = list[tuple[bytes, bytes]]
 
 def cell_refs(xml: bytes) -> Refs | None:
     """(letters, digits) of every cell's address; None when some cell has no plain address (then walk)."""
-    refs = _C_REF_PLAIN.findall(xml)  # what Excel, WPS and openpyxl write: fast
-    if b":c" in xml or len(refs) != xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>"):
+    refs = _C_REF_PLAIN.findall(xml)  # what Excel, WPS and openpyxl write: one pass
+    if _NOT_PLAIN in refs or _PREFIXED_C.search(xml) is not None:
         refs = [(letters.upper(), digits) for letters, digits in _C_REF.findall(xml)]
         if len(refs) != len(_C_OPEN.findall(xml)):
             return None
@@ -262,19 +285,23 @@ def sheet_extent(xml: bytes, refs: Refs | None = None) -> Extent:
     refs = cell_refs(xml) if refs is None else refs
     rows, columns, row_at, column_at = 0, 0, "", ""
     if refs is not None:  # every cell has a plain address: no walk needed
-        if refs:
-            last = max(refs, key=lambda ref: int(ref[1]))
-            rows, row_at = int(last[1]), (last[0] + last[1]).decode()
-            widest = max({ref[0] for ref in refs}, key=lambda letters: (len(letters), letters))
+        if refs:  # C-level passes only: a sheet has thousands of cells
+            letters, digits = zip(*refs, strict=True)
+            numbers = list(map(int, digits))
+            rows = max(numbers)
+            at = numbers.index(rows)
+            row_at = (letters[at] + digits[at]).decode()
+            widest = max(set(letters), key=lambda name: (len(name), name))
             columns = column_index(widest.decode()) + 1
-            column_at = next((a + b).decode() for a, b in refs if a == widest)
+            at = letters.index(widest)
+            column_at = (letters[at] + digits[at]).decode()
     else:
         for row, col, _, _, _ in walk_cells(xml):
             if row > rows:
                 rows, row_at = row, f"{column_letters(col)}{row}"
             if col + 1 > columns:
                 columns, column_at = col + 1, f"{column_letters(col)}{row}"
-    dimension = _DIMENSION.search(xml)
+    dimension = next(tags(xml, b"dimension", _DIMENSION), None)
     spans = merges(xml)
     if dimension:
         last = split_ref((xml_text(xml_attrs(dimension.group(1)).get(b"ref")) or "").rpartition(":")[2])
@@ -353,6 +380,18 @@ def _has_attribute(pattern: re.Pattern[bytes], xml: bytes) -> bool:
     return any(m.start() == 0 or xml[m.start() - 1] in b" \t\r\n:" for m in pattern.finditer(xml))
 
 
+# Quick tests whether a sheet can hold a formula, an error cell or a hidden row at all. A regular
+# expression that starts with a literal (re skips ahead to it) reads a sheet two to three times
+# faster than ``b"<f" in xml``; each hint only decides whether the exact pattern is tried.
+_HIDDEN: Final = re.compile(rb"hidden")
+_FORMULA_HINTS: Final = (re.compile(rb"<f[\s/>]"), re.compile(rb":f[\s/>]"))
+_ERROR_HINTS: Final = (re.compile(rb'"e"'), re.compile(rb"'e'"))
+
+
+def _any(hints: tuple[re.Pattern[bytes], ...], xml: bytes) -> bool:
+    return any(hint.search(xml) is not None for hint in hints)
+
+
 def _zero(value: bytes | None) -> bool:
     return value is not None and value.strip() != b"" and _ZERO.match(value.strip()) is not None
 
@@ -362,7 +401,8 @@ def scan_sheet(name: str, part: str, xml: bytes, state: str = "visible",
     """Formula and error cells, hidden rows/columns, merges and specially formatted cells of one worksheet."""
     scan = SheetScan(name, part, state)
     scan.merged = [(r1, c1, r2, c2) for r1, c1, r2, c2, _ in merges(xml)]
-    if b"hidden" in xml or _has_attribute(_ZERO_WIDTH, xml):
+    hidden = _HIDDEN.search(xml) is not None
+    if hidden or _has_attribute(_ZERO_WIDTH, xml):
         for match in _COL_ELEMENT.finditer(xml):
             attrs = xml_attrs(match.group(1))
             if attrs.get(b"hidden") in _TRUE or _zero(attrs.get(b"width")):
@@ -370,17 +410,21 @@ def scan_sheet(name: str, part: str, xml: bytes, state: str = "visible",
                 if low.isdigit() and high.isdigit():
                     scan.hidden_columns.update(range(int(low[:6]) - 1, min(int(high[:6]), EXCEL_COLUMNS)))
     shown = shown or {}
-    formulas = (b"<f" in xml or b":f" in xml) and _FORMULA_OPEN.search(xml) is not None
-    hidden_rows = b"hidden" in xml or _has_attribute(_ZERO_HEIGHT, xml)
+    formulas = _any(_FORMULA_HINTS, xml) and _FORMULA_OPEN.search(xml) is not None
+    hidden_rows = hidden or _has_attribute(_ZERO_HEIGHT, xml)
     styled = bool(shown) and re.search(rb"\ss\s*=\s*[\"'](?:%s)[\"']" % b"|".join(b"%d" % i for i in shown), xml)
-    odd = _ODD_NUMBER.search(xml) is not None
-    if formulas or _has_attribute(_ERROR_TYPE, xml) or hidden_rows or styled or odd:
+    odd = _ODD_HINT.search(xml) is not None
+    errors = _any(_ERROR_HINTS, xml) and _has_attribute(_ERROR_TYPE, xml)
+    if formulas or errors or hidden_rows or styled or odd:
         _scan_cells(scan, xml, shown)
     return scan
 
 
 #: A stored number that may not be finite: nan, inf, infinity, or an exponent of three digits.
 _ODD_NUMBER: Final = re.compile(rb"<(?:\w+:)?v>\s*[+-]?(?:[Nn][Aa][Nn]|[Ii][Nn][Ff]|[\d.]+[eE]\+?\d{3})")
+#: The same without the tag's start: a literal first lets re skip ahead (every ``<`` tried the prefix);
+#: it may also match after ``</v>``, which only sends the sheet to the exact cell walk.
+_ODD_HINT: Final = re.compile(rb"v>\s*[+-]?(?:[Nn][Aa][Nn]|[Ii][Nn][Ff]|[\d.]+[eE]\+?\d{3})")
 
 
 def _finite(text: bytes) -> bool:
