@@ -48,8 +48,28 @@ class LoadWarning:
         return self.message
 
 
+class MetaKeys:
+    """department, year and amount_unit as ``meta`` states them: one rule for a Report and for the
+    record that stands for one before it is built (read.many.Loaded)."""
+
+    __slots__ = ()
+    meta: dict[str, Any]
+
+    @property
+    def department(self) -> str:
+        return str(self.meta["department"])
+
+    @property
+    def year(self) -> int:
+        return int(self.meta["year"])
+
+    @property
+    def amount_unit(self) -> str:
+        return str(self.meta["amount_unit"])
+
+
 @dataclass(frozen=True, kw_only=True)
-class Report:
+class Report(MetaKeys):
     """One department's self-evaluation for one year, as the workbook states it.
 
     Built with keyword arguments only (``Report(path=..., meta=..., budget=...)``): five frames in
@@ -75,18 +95,6 @@ class Report:
     warnings: tuple[LoadWarning, ...] = ()
     monitoring_budget: pd.DataFrame = field(default_factory=lambda: sheet_frame([], MONITOR_BUDGET))
     monitoring_kpis: pd.DataFrame = field(default_factory=lambda: sheet_frame([], MONITOR_KPIS))
-
-    @property
-    def department(self) -> str:
-        return str(self.meta["department"])
-
-    @property
-    def year(self) -> int:
-        return int(self.meta["year"])
-
-    @property
-    def amount_unit(self) -> str:
-        return str(self.meta["amount_unit"])
 
     def warning_table(self) -> pd.DataFrame:
         """The recorded warnings, one row each: file, sheet, row, column, code, message."""

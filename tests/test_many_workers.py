@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from perfeval_utils import WorkbookError
+from perfeval_utils import WorkbookError, load_report
 from perfeval_utils.read import many
 from perfeval_utils.read.many import ReportSet, load_reports
+from perfeval_utils.read.workbook import REPORT_SHEETS
 from tests.builders import valid_sheets, write_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,3 +90,38 @@ def test_processes_only_for_more_than_a_few_dozen_files_unless_asked() -> None:
 def test_a_worker_count_that_is_not_a_positive_whole_number_is_refused(bad: object, tmp_path: Path) -> None:
     with pytest.raises(many.PerfevalError, match="workers"):
         load_reports(tmp_path, workers=bad)  # type: ignore[arg-type]
+
+
+def _assert_same_report(built, loaded) -> None:
+    assert (built.path, built.meta, built.meta_sources, built.warnings) == (
+        loaded.path, loaded.meta, loaded.meta_sources, loaded.warnings)
+    for sheet in REPORT_SHEETS:
+        pd.testing.assert_frame_equal(getattr(built, sheet.name), getattr(loaded, sheet.name), check_exact=True)
+        assert list(getattr(built, sheet.name).dtypes) == list(getattr(loaded, sheet.name).dtypes)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_each_report_of_a_set_equals_the_one_load_report_gives(tmp_path: Path, workers: int) -> None:
+    """The set's reports are built from its stacked rows when asked for: each equals load_report's,
+    frame for frame and column type for column type, also for the workbooks in 元 and with the
+    monitoring sheets (data/examples holds those)."""
+    folder = _workbooks(tmp_path)
+    monitoring = ROOT / "data" / "examples" / "huangpu-zonggonghui-2022-monitoring.xlsx"
+    for source in [*ROOT.joinpath("data", "reference").glob("*.xlsx"), monitoring]:
+        (folder / source.name).write_bytes(source.read_bytes())
+    report_set = load_reports(folder, on_error="collect", workers=workers)
+    assert len(report_set.originals) == len(report_set.reports) == 16
+    assert any(len(r.monitoring_kpis) for r in report_set.originals)
+    for built in report_set.originals:
+        _assert_same_report(built, load_report(built.path))
+
+
+def test_a_report_is_built_once_and_only_when_asked_for(tmp_path: Path) -> None:
+    report_set = load_reports(_workbooks(tmp_path), on_error="collect", workers=1)
+    reports = report_set.originals
+    assert reports._built == [None] * 6
+    first = report_set.report(reports.keys[2][0], reports.keys[2][1])
+    assert sum(r is not None for r in reports._built) == 1 and reports[2] is first
+    assert reports[-1] is reports[5] and len(reports[1:3]) == 2
+    with pytest.raises(IndexError):
+        reports[6]

@@ -131,7 +131,7 @@ def originals(report_set: ReportSet, department: str | None) -> list[Report]:
     """The reports as loaded (not the template rows), of one department or all; an unknown name is an error."""
     if department is not None:
         report_set._check_department(department)
-    return [r for r in report_set.originals if department is None or r.department == department]
+    return report_set.originals.of(department)
 
 
 def lines_in_common_unit(report: Report) -> list[dict[str, Any]]:

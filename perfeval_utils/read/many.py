@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, Inexact, localcontext
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,8 @@ from tqdm import tqdm
 
 from perfeval_utils import schema
 from perfeval_utils.errors import PerfevalError, WorkbookError
-from perfeval_utils.read.workbook import Report, load_report
+from perfeval_utils.read.workbook import REPORT_SHEETS, Report, read_records, sheet_frame
+from perfeval_utils.report import LoadWarning, MetaKeys
 
 #: The common unit of a ReportSet, and the exact factor from each unit the format allows.
 COMMON_UNIT: Final = "万元"
@@ -87,7 +88,8 @@ class ReportSet:
     states it, file, path). ``conversions``: one row per workbook whose amounts were converted
     (from_unit, to_unit, factor, the columns converted). ``errors``: the workbooks that did not
     load (``on_error="collect"``), with the error's class and message. ``originals``: each
-    :class:`Report` as loaded, in its own unit, for the single-report functions.
+    :class:`Report` as loaded, in its own unit, for the single-report functions (built when first
+    asked for: see :class:`Reports`).
     """
 
     reports: pd.DataFrame
@@ -98,7 +100,7 @@ class ReportSet:
     rules: pd.DataFrame
     conversions: pd.DataFrame
     errors: pd.DataFrame
-    originals: tuple[Report, ...] = field(default=(), repr=False)
+    originals: Reports = field(default_factory=lambda: Reports(), repr=False)
     amount_unit: str = COMMON_UNIT
 
     @property
@@ -113,9 +115,9 @@ class ReportSet:
 
     def report(self, department: str, year: int) -> Report:
         """The report of one department and year, as loaded (its own amount unit)."""
-        for report in self.originals:
-            if report.department == department and report.year == int(year):
-                return report
+        key = (department, int(year))
+        if key in self.originals.keys:
+            return self.originals[self.originals.keys.index(key)]
         self._check_department(department)
         raise UnknownDepartmentError(f"no workbook for {department} {year}; years held: {self.years(department)}")
 
@@ -125,7 +127,8 @@ class ReportSet:
             return self.report(department, self.years(department)[-1])
         if not self.originals:
             raise NoWorkbooksError("the ReportSet holds no workbook")
-        return max(self.originals, key=lambda r: (r.year, r.department))
+        keys = self.originals.keys
+        return self.originals[max(range(len(keys)), key=lambda i: (keys[i][1], keys[i][0]))]
 
     def latest_path(self, department: str | None = None) -> Path:
         """Where the newest workbook of ``department`` (None: of all) is, e.g. for notebook.setup."""
@@ -239,31 +242,33 @@ def load_reports(
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
         raise PerfevalError(f"workers must be a whole number of processes, 1 or more (or None), not {workers!r}")
     paths = _workbook_paths(paths_or_folder, include_examples)
-    loaded: list[Report] = []
+    loaded: list[Loaded] = []
+    parts: dict[str, list[pd.DataFrame]] = {sheet.name: [] for sheet in REPORT_SHEETS}
     errors: list[dict[str, Any]] = []
     bar = tqdm(total=len(paths), desc="读取工作簿", unit="个", disable=not _show_progress(progress, len(paths)))
     chunks = _load_chunks(paths, _worker_count(workers, len(paths)))
+    # Loading makes many objects that all stay alive: the collector's full passes over them freed
+    # nothing and cost up to a third of the stacking.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         for chunk in chunks:
-            for path, outcome in chunk:
+            for path, outcome in chunk.outcomes:
                 if isinstance(outcome, PerfevalError):
                     if on_error == "raise":
                         raise outcome
                     errors.append(_error_row(path, outcome))
                 else:
                     loaded.append(outcome)
-            bar.update(len(chunk))
+            for name, frame in chunk.frames.items():
+                parts[name].append(frame)
+            bar.update(len(chunk.outcomes))
+        whole = {sheet.name: _concat(parts[sheet.name], sheet) for sheet in REPORT_SHEETS}
+        kept = _refuse_duplicates(loaded, errors, on_error)
+        return _stack(kept, errors, whole)
     finally:
         chunks.close()  # on an error raised above: stop the workers now, not when collected
         bar.close()
-    kept = _refuse_duplicates(loaded, errors, on_error)
-    # Stacking makes many objects while every loaded report is alive: the collector's full passes
-    # over them freed nothing and cost up to a third of the stacking.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _stack(kept, errors)
-    finally:
         if collecting:
             gc.enable()
 
@@ -286,61 +291,92 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-_Outcome = list[tuple[Path, "Report | PerfevalError"]]
+@dataclass(frozen=True, slots=True)
+class Loaded(MetaKeys):
+    """One loaded workbook without its rows, which travel stacked with the rest of its chunk's.
+
+    ``rows``: how many rows each sheet of :data:`REPORT_SHEETS` gave; ``first``: where its rows
+    start in the frames of all workbooks (set once every chunk is in).
+    """
+
+    path: Path
+    meta: dict[str, Any]
+    meta_sources: dict[str, Any]
+    warnings: tuple[LoadWarning, ...]
+    rows: tuple[int, ...]
+    first: tuple[int, ...] = ()
 
 
-def _load_chunks(paths: list[Path], workers: int) -> Iterator[_Outcome]:
-    """(path, Report or the PerfevalError it raised) for every path, in order, a chunk at a time."""
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """What loading some workbooks gives: each path's Loaded (or error), and one frame per sheet holding
+    the rows of every workbook that loaded, in order. A worker sends seven frames, not seven a workbook."""
+
+    outcomes: list[tuple[Path, Any]]
+    frames: dict[str, pd.DataFrame]
+
+
+#: Workbooks a worker loads before it sends them: enough that each chunk's seven frames cost little
+#: per workbook, few enough that the progress bar moves and both cores stay busy to the end.
+CHUNK_FILES: Final = 32
+
+
+def _load_chunks(paths: list[Path], workers: int) -> Iterator[Chunk]:
+    """The paths' chunks, loaded, in order; in this process or in ``workers`` processes."""
     if workers == 1:
-        for path in paths:
-            yield [_load_one(path)]
+        for first in range(0, len(paths), CHUNK_FILES // 4):  # the bar moves every eight files
+            yield _load_chunk(paths[first:first + CHUNK_FILES // 4], portable=False)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # Small chunks keep the progress bar moving and both cores busy to the end; fork (where there
-    # is one) starts a worker in milliseconds instead of importing pandas again.
-    size = max(1, min(16, len(paths) // (workers * 8)))
-    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    chunks = _guided_chunks(paths, workers)
+    # fork (where there is one) starts a worker in milliseconds instead of importing pandas again.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     # Objects alive now move out of the collector's reach, so that a worker's collections do not
     # touch (and so copy, page by page) the memory it shares with this process after the fork.
     gc.freeze()
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method))
-    # Unpickling a thousand reports makes millions of objects that all stay alive: the cyclic
-    # collector's passes over them cost ~15 % of the parent's time and free nothing.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        for outcome in pool.map(_load_chunk, chunks):
-            yield [(path, _rebuilt(result)) for path, result in outcome]
+        for chunk in pool.map(_load_chunk, chunks):
+            yield Chunk([(path, _rebuilt(result)) for path, result in chunk.outcomes], chunk.frames)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
-        if collecting:
-            gc.enable()
 
 
-def _load_one(path: Path) -> tuple[Path, Report | PerfevalError]:
-    try:
-        return path, load_report(path)
-    except PerfevalError as exc:
-        return path, exc
+def _guided_chunks(paths: list[Path], workers: int) -> list[list[Path]]:
+    """Chunks of at most CHUNK_FILES that shrink towards the end (a quarter of what is left per worker),
+    so that no worker is left loading a long last chunk while the others wait."""
+    chunks, first = [], 0
+    while first < len(paths):
+        size = max(4, min(CHUNK_FILES, (len(paths) - first) // (workers * 4)))
+        chunks.append(paths[first:first + size])
+        first += size
+    return chunks
 
 
-def _load_chunk(paths: list[Path]) -> list[tuple[Path, Any]]:
-    """In a worker: load each workbook; an error travels as its class and fields (see _rebuilt)."""
-    gc.enable()  # a forked worker inherits the parent's switched-off collector
-    out: list[tuple[Path, Any]] = []
+def _load_chunk(paths: list[Path], portable: bool = True) -> Chunk:
+    """Load each workbook; stack the rows of those that load. ``portable``: an error as its class and fields
+    (see _rebuilt), for a worker to send back."""
+    if portable:
+        gc.enable()  # a forked worker inherits the parent's switched-off collector
+    outcomes: list[tuple[Path, Any]] = []
+    rows: dict[str, list[list[Any]]] = {sheet.name: [] for sheet in REPORT_SHEETS}
     for path in paths:
-        _, result = _load_one(path)
-        if isinstance(result, PerfevalError):
-            result = (type(result), result.args, dict(vars(result)))
-        out.append((path, result))
-    return out
+        try:
+            records = read_records(path)
+        except PerfevalError as exc:
+            outcomes.append((path, (type(exc), exc.args, dict(vars(exc))) if portable else exc))
+            continue
+        for name, sheet_rows in records.records.items():
+            rows[name].extend(sheet_rows)
+        counts = tuple(len(records.records[sheet.name]) for sheet in REPORT_SHEETS)
+        outcomes.append((path, Loaded(path, records.meta, records.meta_sources, records.warnings, counts)))
+    return Chunk(outcomes, {sheet.name: sheet_frame(rows[sheet.name], sheet) for sheet in REPORT_SHEETS})
 
 
-def _rebuilt(result: Any) -> Report | PerfevalError:
+def _rebuilt(result: Any) -> Loaded | PerfevalError:
     """The worker's error as the same class with the same fields and message.
 
     WorkbookError takes keyword arguments, which pickle cannot pass back to ``__init__``, so the
@@ -355,10 +391,24 @@ def _rebuilt(result: Any) -> Report | PerfevalError:
     return exc
 
 
-def _refuse_duplicates(reports: list[Report], errors: list[dict[str, Any]], on_error: str) -> list[Report]:
-    by_key: dict[tuple[str, int], list[Report]] = {}
-    for report in reports:
-        by_key.setdefault((report.department, report.year), []).append(report)
+def _concat(parts: list[pd.DataFrame], sheet: schema.Sheet) -> pd.DataFrame:
+    """The chunks' frames of one sheet as one (the column types are the sheet's, whatever is empty)."""
+    filled = [part for part in parts if len(part)]
+    if not filled:
+        return sheet_frame([], sheet)
+    return filled[0] if len(filled) == 1 else pd.concat(filled, ignore_index=True)
+
+
+def _refuse_duplicates(loaded: list[Loaded], errors: list[dict[str, Any]], on_error: str) -> list[Loaded]:
+    """The workbooks to keep, each with where its rows start; two for one department and year are an error."""
+    first = [0] * len(REPORT_SHEETS)
+    placed = []
+    for item in loaded:
+        placed.append(replace(item, first=tuple(first)))
+        first = [start + count for start, count in zip(first, item.rows, strict=True)]
+    by_key: dict[tuple[str, int], list[Loaded]] = {}
+    for item in placed:
+        by_key.setdefault((item.department, item.year), []).append(item)
     dropped: set[int] = set()
     for (department, year), group in by_key.items():
         if len(group) < 2:
@@ -366,47 +416,98 @@ def _refuse_duplicates(reports: list[Report], errors: list[dict[str, Any]], on_e
         duplicate = DuplicateReportError(department, year, group[0].path, group[1].path)
         if on_error == "raise":
             raise duplicate
-        for report in group:
-            others = [str(r.path) for r in group if r is not report]
-            row = _error_row(report.path, duplicate)
-            row["message"] = (f"two workbooks for {department} {year}: {report.path} and {', '.join(others)}; "
+        for item in group:
+            others = [str(r.path) for r in group if r is not item]
+            row = _error_row(item.path, duplicate)
+            row["message"] = (f"two workbooks for {department} {year}: {item.path} and {', '.join(others)}; "
                               "both left out; fix: keep one of them")
             errors.append(row)
-            dropped.add(id(report))
-    return [r for r in reports if id(r) not in dropped]
+            dropped.add(id(item))
+    return [item for item in placed if id(item) not in dropped]
 
 
-def _stack(reports: list[Report], errors: list[dict[str, Any]]) -> ReportSet:
-    """Concatenate each frame kind once, then convert only the rows of reports not in 万元.
+class Reports(Sequence[Report]):
+    """The reports of a :class:`ReportSet`, each built from the stacked rows the first time it is asked for.
+
+    A thousand reports built at load time cost a third of the load (seven small frames each); most
+    uses of a set read its stacked frames, and one department's series reads a few reports.
+    """
+
+    def __init__(self, loaded: Sequence[Loaded] = (), frames: dict[str, pd.DataFrame] | None = None) -> None:
+        self._loaded = tuple(loaded)
+        self._frames = frames or {}
+        self._built: list[Report | None] = [None] * len(self._loaded)
+        #: (department, year) of each report, in order, without building it.
+        self.keys: tuple[tuple[str, int], ...] = tuple((item.department, item.year) for item in self._loaded)
+
+    def __len__(self) -> int:
+        return len(self._loaded)
+
+    @overload
+    def __getitem__(self, index: int) -> Report: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Report]: ...
+
+    def __getitem__(self, index: int | slice) -> Report | list[Report]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = range(len(self))[index]  # negative indices; IndexError past the end
+        report = self._built[index]
+        if report is None:
+            report = self._built[index] = self._build(self._loaded[index])
+        return report
+
+    def of(self, department: str | None) -> list[Report]:
+        """The reports of one department (None: all), building only those."""
+        return [self[i] for i, key in enumerate(self.keys) if department is None or key[0] == department]
+
+    def _build(self, item: Loaded) -> Report:
+        frames = {sheet.name: _rows(self._frames[sheet.name], start, count)
+                  for sheet, start, count in zip(REPORT_SHEETS, item.first, item.rows, strict=True)}
+        return Report(path=item.path, meta=item.meta, meta_sources=item.meta_sources, warnings=item.warnings,
+                      **frames)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{department} {year}" for department, year in self.keys[:3])
+        return f"<{len(self)} reports: {shown}{' …' if len(self) > 3 else ''}>"
+
+
+def _rows(frame: pd.DataFrame, start: int, count: int) -> pd.DataFrame:
+    """One workbook's rows of a stacked sheet: the frame load_report builds (index from 0, same column types)."""
+    return frame.iloc[start:start + count].reset_index(drop=True)
+
+
+def _stack(loaded: list[Loaded], errors: list[dict[str, Any]], whole: dict[str, pd.DataFrame]) -> ReportSet:
+    """Order the stacked rows by department and year, then convert only the rows of reports not in 万元.
 
     Converting frame by frame (a copy, a map over every amount column, two inserts per frame)
     cost more than loading the workbooks; stacking first keeps ``load_reports`` near the cost of
     reading the files.
     """
-    reports = sorted(reports, key=lambda r: (r.department, r.year))
+    loaded = sorted(loaded, key=lambda item: (item.department, item.year))
     conversions = []
-    for report in reports:
-        if report.amount_unit != COMMON_UNIT:
+    for item in loaded:
+        if item.amount_unit != COMMON_UNIT:
             columns = [f"{sheet.title}:{c.header}" for sheet in schema.SHEETS if sheet is not schema.META
                        for c in sheet.columns if c.kind is schema.Kind.AMOUNT]
-            conversions.append({"department": report.department, "year": report.year, "file": report.path.name,
-                                "from_unit": report.amount_unit, "to_unit": COMMON_UNIT,
-                                "factor": UNIT_FACTORS[report.amount_unit], "converted": "、".join(columns),
-                                "path": str(report.path)})
+            conversions.append({"department": item.department, "year": item.year, "file": item.path.name,
+                                "from_unit": item.amount_unit, "to_unit": COMMON_UNIT,
+                                "factor": UNIT_FACTORS[item.amount_unit], "converted": "、".join(columns),
+                                "path": str(item.path)})
     stacked = {}
-    for sheet in schema.SHEETS:
-        if sheet is schema.META:
+    for at, sheet in enumerate(REPORT_SHEETS):
+        if sheet.name not in FRAMES:
             continue
-        parts = [getattr(report, sheet.name) for report in reports]
-        if not any(len(part) for part in parts):
-            stacked[sheet.name] = pd.DataFrame(columns=["department", "year", *sheet.names, "excel_row"])
-            stacked[sheet.name]["year"] = stacked[sheet.name]["year"].astype("int64")
-            continue
-        lengths = [len(part) for part in parts]
-        frame = pd.concat([part for part in parts if len(part)], ignore_index=True)
-        frame.insert(0, "year", np.repeat([r.year for r in reports], lengths).astype("int64"))
-        frame.insert(0, "department", np.repeat([r.department for r in reports], lengths))
-        factors = np.repeat([UNIT_FACTORS[r.amount_unit] for r in reports], lengths)
+        lengths = np.array([item.rows[at] for item in loaded], dtype="int64")
+        starts = np.array([item.first[at] for item in loaded], dtype="int64")
+        # Row i of the result is row starts[k] + (i - where report k begins) of the stacked chunks.
+        order = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(lengths.sum())
+        frame = whole[sheet.name].take(order).reset_index(drop=True)
+        frame.insert(0, "year", np.repeat([item.year for item in loaded], lengths).astype("int64"))
+        frame.insert(0, "department", np.repeat(np.array([item.department for item in loaded], dtype=object),
+                                                lengths))
+        factors = np.repeat(np.array([UNIT_FACTORS[item.amount_unit] for item in loaded], dtype=object), lengths)
         to_convert = np.flatnonzero([f != 1 for f in factors])
         for column in (c for c in AMOUNT_COLUMNS[sheet.name] if c in frame.columns):
             frame[column] = frame[column].astype(object)
@@ -418,8 +519,8 @@ def _stack(reports: list[Report], errors: list[dict[str, Any]]) -> ReportSet:
         frame["department"] = frame["department"].astype("str")
         stacked[sheet.name] = frame
     table = pd.DataFrame(
-        [{"department": r.department, "year": r.year, "report_kind": r.meta.get("report_kind"),
-          "amount_unit": r.amount_unit, "file": r.path.name, "path": str(r.path)} for r in reports],
+        [{"department": item.department, "year": item.year, "report_kind": item.meta.get("report_kind"),
+          "amount_unit": item.amount_unit, "file": item.path.name, "path": str(item.path)} for item in loaded],
         columns=REPORT_COLUMNS,
     )
     table["year"] = table["year"].astype("int64")
@@ -427,8 +528,6 @@ def _stack(reports: list[Report], errors: list[dict[str, Any]]) -> ReportSet:
         reports=table,
         conversions=pd.DataFrame(conversions, columns=CONVERSION_COLUMNS),
         errors=pd.DataFrame(errors, columns=ERROR_COLUMNS),
-        originals=tuple(reports),
+        originals=Reports(loaded, whole),
         **stacked,
     )
-
-

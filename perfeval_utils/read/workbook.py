@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,8 @@ from perfeval_utils.read.package import PackageInfo, SheetScan, check_package, u
 from perfeval_utils.report import LoadWarning, Report, sheet_frame
 from perfeval_utils.schema import Sheet
 
-__all__ = ["Report", "load_report", "sheet_frame"]  # Report and sheet_frame: where other modules import them
+# Report and sheet_frame: where other modules import them
+__all__ = ["Report", "WorkbookRecords", "load_report", "read_records", "sheet_frame"]
 
 # ---- the file ------------------------------------------------------------------------
 
@@ -341,12 +343,41 @@ def _unit_hint(value: Decimal, limit: Decimal, unit: Any) -> str:
 # ---- the public function -------------------------------------------------------------
 
 
+#: The sheets of a Report, in the order of its fields.
+REPORT_SHEETS: tuple[Sheet, ...] = (schema.BUDGET, schema.KPIS, schema.TASKS, schema.CLAIMS, schema.RULES,
+                                    schema.MONITOR_BUDGET, schema.MONITOR_KPIS)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbookRecords:
+    """One workbook read and validated, its sheets still as rows (``records``: sheet name → rows, each row
+    the sheet's columns then ``excel_row``). :meth:`report` builds the frames; ``load_reports`` instead
+    stacks the rows of many workbooks into one frame per sheet (seven small frames a workbook cost a
+    quarter of its load)."""
+
+    path: Path
+    meta: dict[str, Any]
+    meta_sources: dict[str, Any]
+    warnings: tuple[LoadWarning, ...]
+    records: dict[str, list[list[Any]]]
+
+    def report(self) -> Report:
+        frames = {sheet.name: sheet_frame(self.records[sheet.name], sheet) for sheet in REPORT_SHEETS}
+        return Report(path=self.path, meta=self.meta, meta_sources=self.meta_sources, warnings=self.warnings,
+                      **frames)
+
+
 def load_report(path: str | Path) -> Report:
     """Load one v1 workbook, validating every sheet; raise a PerfevalError subclass on bad input.
 
     The package is checked first (package_check: an .xlsx, no zip or entity bomb, no macros);
     what loads but deserves a second look is in ``Report.warnings``.
     """
+    return read_records(path).report()
+
+
+def read_records(path: str | Path) -> WorkbookRecords:
+    """Everything :func:`load_report` does but building the frames."""
     path = Path(path)
     package = check_package(path, wanted=_is_format_sheet)
     book = open_workbook(package)
@@ -369,10 +400,9 @@ def load_report(path: str | Path) -> Report:
         monitoring = _read_monitoring(loader, task_ids)
     finally:
         book.close()
-    return Report(path=path, meta=meta, budget=budget.frame(), kpis=kpis.frame(), tasks=tasks.frame(),
-                  claims=claims.frame(), rules=rules.frame(), meta_sources=meta_sources,
-                  warnings=tuple(loader.warnings),
-                  monitoring_budget=monitoring[0].frame(), monitoring_kpis=monitoring[1].frame())
+    tables = (budget, kpis, tasks, claims, rules, *monitoring)
+    return WorkbookRecords(path, meta, meta_sources, tuple(loader.warnings),
+                           {sheet.name: table.records for sheet, table in zip(REPORT_SHEETS, tables, strict=True)})
 
 
 def _read_monitoring(loader: Loader, task_ids: set[str]) -> tuple[Table, Table]:
