@@ -8,7 +8,7 @@ the documentation (docs/workbook-format.md) can be checked against it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -41,10 +41,11 @@ class Sheet:
     columns: tuple[Column, ...]
     optional: bool = False
     id_column: str | None = None  # English name of the column whose values must be unique
+    #: The Chinese headers in order (kept, not rebuilt: the loader asks for them for every header cell).
+    headers: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return tuple(c.header for c in self.columns)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", tuple(c.header for c in self.columns))
 
     @property
     def names(self) -> list[str]:

@@ -12,12 +12,14 @@ import datetime as dt
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from perfeval_utils.cells import (
     BLANKS,
     EXCEL_DIGITS,
+    FORMAT,
     PLAIN_NUMBER,
     RATE_TEXT,
     Cell,
@@ -83,10 +85,15 @@ class CellReader:
         if self.shown and (row, at) in self.shown and not is_blank(value):
             self._format(value, column, row, at)
         if value.__class__ is str:
-            text = strip_text(value) if value.isascii() else strip_text(self.visible(value, column.header, row))
+            if value.isascii():  # no invisible or format character can be in it
+                text = value.strip()
+            elif FORMAT.search(value) is None:
+                text = strip_text(value)
+            else:
+                text = strip_text(self.visible(value, column.header, row))
             if not text:
                 return self._blank(column, row)
-            if text in EXCEL_ERRORS:
+            if text[0] == "#" and text in EXCEL_ERRORS:
                 raise self.error(FormulaError, f"the cell holds the text {text}, an Excel error value", row,
                                  column.header, found=value, expected="a value (an error value is no figure)",
                                  fix="correct the formula that produced it, or type the figure the report prints")
@@ -216,7 +223,12 @@ def normalise_header(value: Cell) -> str:
     """Headers compare without blanks or invisible characters anywhere, after NFKC (⽬ → 目, （ → ()."""
     if is_blank(value):
         return ""
-    text = cell_text(value)
+    return _normalised(cell_text(value))
+
+
+@lru_cache(maxsize=4096)
+def _normalised(text: str) -> str:
+    """Cached: every workbook repeats the same few dozen headers and sheet names."""
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     return BLANKS.sub("", text)

@@ -56,10 +56,12 @@ from perfeval_utils.read.sheetxml import (
     MAX_CELLS,
     FormulaCell,
     SheetScan,
+    Span,
     cell_refs,
     column_index,
     column_letters,
     format_styles,
+    merges,
     scan_sheet,
     sheet_extent,
     sheet_repeats,
@@ -364,29 +366,29 @@ def _scan_workbook(path: Path, parts: dict[str, bytes], wanted: Callable[[str], 
                 fix="the file was assembled by a program or damaged: open it in Excel and save it again as .xlsx",
             )
     sheet_of = {part_key(target): name for name, target in targets.items()}
-    for key in sorted(worksheets):
-        _check_cells(path, sheet_of.get(key), key, parts[key])
+    spans = {key: _check_cells(path, sheet_of.get(key), key, parts[key]) for key in sorted(worksheets)}
     for key in (k for k in parts if k.endswith("sharedstrings.xml")):
         _check_cells(path, None, key, parts[key], extent=False)
     scans = {}
     for name, target in targets.items():
         key = part_key(target)
         if wanted(name) and key in parts:
-            scans[name] = scan_sheet(name, target, parts[key], states[name], shown)
+            scans[name] = scan_sheet(name, target, parts[key], states[name], shown, spans.get(key))
     strings = next((target for kind, target in rels.values() if kind.endswith("/sharedStrings")), None)
     count = len(_SHARED_STRING.findall(parts.get(part_key(strings), b""))) if strings else 0
     return PackageInfo(path, states, scans, sheet_parts={n: part_key(t) for n, t in targets.items()},
                        parts=parts, shared_strings=count)
 
 
-def _check_cells(path: Path, sheet: str | None, part: str, xml: bytes, extent: bool = True) -> None:
+def _check_cells(path: Path, sheet: str | None, part: str, xml: bytes, extent: bool = True) -> list[Span] | None:
     """What every reader of the sheet relies on: UTF-8 text that the scan can read, no CDATA (calamine reads
-    <v><![CDATA[1415.43]]></v> as a blank), one value per address, and a used range a reader can allocate."""
+    <v><![CDATA[1415.43]]></v> as a blank), one value per address, and a used range a reader can allocate.
+    Returns the sheet's merged ranges (None when ``extent`` is off), which the scan needs too."""
     place = f"sheet「{sheet}」" if sheet else f"the part {part}"
     problem = None
     if xml[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in xml[:200]:
         problem = "is written in UTF-16; Excel and WPS write UTF-8, and this check reads UTF-8 only"
-    elif b"<![CDATA[" in xml:
+    elif b"!" in xml and b"<![CDATA[" in xml:  # the one-byte search is the fast one
         problem = "holds a CDATA section, which spreadsheet readers read as a blank"
     if problem:
         raise NotAWorkbookError(
@@ -394,7 +396,7 @@ def _check_cells(path: Path, sheet: str | None, part: str, xml: bytes, extent: b
             fix="the file was written by a program, not by Excel: open it in Excel or WPS and save it again as .xlsx",
         )
     if not extent:
-        return
+        return None
     refs = cell_refs(xml)
     twice = sheet_repeats(refs)
     if twice is not None:
@@ -403,9 +405,10 @@ def _check_cells(path: Path, sheet: str | None, part: str, xml: bytes, extent: b
             file=path, sheet=sheet, found=twice, expected="one value per cell",
             fix="open the file in Excel or WPS, check the cell, and save it again as .xlsx",
         )
-    extent = sheet_extent(xml, refs)
+    spans = merges(xml)
+    extent = sheet_extent(xml, refs, spans)
     if extent.cells <= MAX_CELLS and extent.rows <= EXCEL_ROWS and extent.columns <= EXCEL_COLUMNS:
-        return
+        return spans
     where = extent.row_at if extent.rows > EXCEL_ROWS or extent.rows >= extent.columns * 100 else extent.column_at
     raise UnsafeWorkbookError(
         f"{'sheet「' + sheet + '」' if sheet else 'the part ' + part} reaches {where}: read from A1 that is "

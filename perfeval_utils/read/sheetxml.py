@@ -251,7 +251,11 @@ def tags(xml: bytes, name: bytes, pattern: re.Pattern[bytes]) -> Iterator[re.Mat
             pos = xml.find(name, pos + 1)
 
 
-def merges(xml: bytes) -> list[tuple[int, int, int, int, str]]:
+#: A merged range: first row, first column, last row, last column (0-based columns), and its ref as written.
+Span = tuple[int, int, int, int, str]
+
+
+def merges(xml: bytes) -> list[Span]:
     """Merged ranges in any legal spelling (either quote, a prefix, $, lower case, corners reversed)."""
     out = []
     if b"mergeCell" not in xml:
@@ -280,7 +284,7 @@ def cell_refs(xml: bytes) -> Refs | None:
     return refs
 
 
-def sheet_extent(xml: bytes, refs: Refs | None = None) -> Extent:
+def sheet_extent(xml: bytes, refs: Refs | None = None, spans: list[Span] | None = None) -> Extent:
     """The last row and column any cell or merge of the sheet reaches, as calamine would place them."""
     refs = cell_refs(xml) if refs is None else refs
     rows, columns, row_at, column_at = 0, 0, "", ""
@@ -302,7 +306,7 @@ def sheet_extent(xml: bytes, refs: Refs | None = None) -> Extent:
             if col + 1 > columns:
                 columns, column_at = col + 1, f"{column_letters(col)}{row}"
     dimension = next(tags(xml, b"dimension", _DIMENSION), None)
-    spans = merges(xml)
+    spans = merges(xml) if spans is None else list(spans)  # a copy: the dimension is added below
     if dimension:
         last = split_ref((xml_text(xml_attrs(dimension.group(1)).get(b"ref")) or "").rpartition(":")[2])
         if last is not None:
@@ -397,10 +401,10 @@ def _zero(value: bytes | None) -> bool:
 
 
 def scan_sheet(name: str, part: str, xml: bytes, state: str = "visible",
-               shown: dict[int, tuple[str, str]] | None = None) -> SheetScan:
+               shown: dict[int, tuple[str, str]] | None = None, spans: list[Span] | None = None) -> SheetScan:
     """Formula and error cells, hidden rows/columns, merges and specially formatted cells of one worksheet."""
     scan = SheetScan(name, part, state)
-    scan.merged = [(r1, c1, r2, c2) for r1, c1, r2, c2, _ in merges(xml)]
+    scan.merged = [(r1, c1, r2, c2) for r1, c1, r2, c2, _ in (merges(xml) if spans is None else spans)]
     hidden = _HIDDEN.search(xml) is not None
     if hidden or _has_attribute(_ZERO_WIDTH, xml):
         for match in _COL_ELEMENT.finditer(xml):

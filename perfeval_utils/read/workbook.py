@@ -25,7 +25,7 @@ from typing import Any
 import python_calamine
 
 from perfeval_utils import schema
-from perfeval_utils.cells import Cell, cell_text, is_blank
+from perfeval_utils.cells import FORMAT, Cell, cell_text, is_blank
 from perfeval_utils.errors import (
     CellTypeError,
     DuplicateSheetError,
@@ -50,7 +50,7 @@ from perfeval_utils.read.layout import (
 from perfeval_utils.read.meta import read_meta
 from perfeval_utils.read.package import PackageInfo, SheetScan, check_package, unreadable
 from perfeval_utils.report import LoadWarning, Report, sheet_frame
-from perfeval_utils.schema import Sheet
+from perfeval_utils.schema import Kind, Sheet
 
 # Report and sheet_frame: where other modules import them
 __all__ = ["Report", "WorkbookRecords", "load_report", "read_records", "sheet_frame"]
@@ -180,18 +180,27 @@ class Loader:
             refuse_merged(cells, scan, rows, header_names, header_row=False)
         records: list[list[Any]] = []
         loaded_rows: list[int] = []
-        columns = [(column, positions.get(column.header)) for column in sheet.columns]
+        # (column, its position or -1, whether a plain text cell may skip convert()): most cells are text
+        # that needs only trimming, and convert's calls cost more than that. The shortcut is convert's own
+        # first branch for a string with no format character, not starting with # (an Excel error value),
+        # in a sheet without specially formatted cells; every other cell goes through convert.
+        plain = not cells.shown
+        plan = [(column, positions.get(column.header, -1), plain and column.kind is Kind.TEXT)
+                for column in sheet.columns]
         known = set(positions.values())
-        convert = cells.convert
+        convert, has_format = cells.convert, FORMAT.search
         for index, row in enumerate(rows[1:], start=2):
             if all(is_blank(v) for v in row):
                 continue
-            if len(row) > len(known):
+            width = len(row)
+            if width > len(known):
                 refuse_orphans(row, known, sheet, self.path, index)
             record = [
-                convert(row[at] if at is not None and at < len(row) else None, column, index, at if at is not None
-                        else -1)
-                for column, at in columns
+                text
+                if ((value := row[at] if 0 <= at < width else None).__class__ is str and shortcut
+                    and (value.isascii() or has_format(value) is None) and (text := value.strip()) and text[0] != "#")
+                else convert(value, column, index, at)
+                for column, at, shortcut in plan
             ]
             record.append(index)
             records.append(record)
