@@ -18,6 +18,7 @@ import pytest
 
 from perfeval_utils import PerfevalError, load_report
 from perfeval_utils.present import build
+from perfeval_utils.present.html import remote_references
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"
@@ -56,7 +57,7 @@ def test_a_parallel_run_writes_the_same_bytes_as_a_sequential_one(
     presenter = (folder / "00_overview_汇报.html").read_text(encoding="utf-8")
     code = '<span class="n">setup</span>'  # notebook.setup(...) in the highlighted code
     assert code in analyst and code not in presenter
-    assert "预算数 1415.43 万元" in presenter and build.remote_references(presenter) == []
+    assert "预算数 1415.43 万元" in presenter and remote_references(presenter) == []
     assert (out / "_collection" / "07_review_priorities_汇报.html").exists()
     executed = nbformat.read(folder / "04_reproduce_figures.ipynb", as_version=4)
     assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == list(

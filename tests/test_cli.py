@@ -149,7 +149,7 @@ def test_findings_are_at_most_four_per_slide() -> None:
 
 
 def test_report_writes_offline_html(tmp_path: Path) -> None:
-    from perfeval_utils.present.build import remote_references
+    from perfeval_utils.present.html import remote_references
 
     data = tmp_path / "data"
     data.mkdir()

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import tempfile
-import threading
 import zipfile
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,14 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from perfeval_utils.errors import PerfevalError
+from perfeval_utils.present.html import offline_html, presenter_html_path
 from perfeval_utils.read.many import ReportSet, in_examples
 from perfeval_utils.read.workbook import Report, load_report
 
 #: Notebooks with a ``data_path`` parameter run once per workbook; those with ``data_dir`` once per folder.
 PER_WORKBOOK = "data_path"
 PER_FOLDER = "data_dir"
-#: The presenter's HTML (code hidden) is ``<notebook>_汇报.html`` beside the analyst's ``<notebook>.html``.
-PRESENTER_SUFFIX = "_汇报"
 #: Folder of the collection notebooks' outputs.
 COLLECTION_FOLDER = "_collection"
 #: Longest department part of an output folder name (characters).
@@ -46,10 +44,6 @@ FALLBACK_DATE = dt.datetime(1980, 1, 1)
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # a transcriber's note in half-width brackets at the end
-_REMOTE_TAG = re.compile(
-    r"<script[^>]*\bsrc=[\"']https?://[^\"']*[\"'][^>]*>\s*</script>|<link[^>]*\bhref=[\"']https?://[^\"']*[\"'][^>]*/?>",
-    re.IGNORECASE,
-)
 _RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
 
 
@@ -334,47 +328,11 @@ def inject_parameters(nb: Any, parameters: dict[str, object]) -> Any:
 
 # ---- what the side thread makes -------------------------------------------------------------------
 
-_EXPORTERS = threading.local()
-
-
-def _exporter(no_input: bool) -> Any:
-    """One HTMLExporter per kind and thread: building one loads its templates (most of an export's time)."""
-    cached = getattr(_EXPORTERS, "by_kind", None)
-    if cached is None:
-        cached = _EXPORTERS.by_kind = {}
-    if no_input not in cached:
-        from nbconvert import HTMLExporter
-
-        cached[no_input] = HTMLExporter(template_name="lab", exclude_input=no_input,
-                                        exclude_input_prompt=no_input, exclude_output_prompt=no_input)
-    return cached[no_input]
-
-
-def offline_html(notebook: Path, html: Path, *, no_input: bool) -> Path:
-    """Export an executed notebook to HTML with no script or stylesheet fetched from the internet."""
-    body, _ = _exporter(no_input).from_filename(str(notebook))
-    html.write_text(_REMOTE_TAG.sub("", body), encoding="utf-8")
-    return html
-
-
-def presenter_html_path(executed: Path) -> Path:
-    return executed.with_name(executed.stem + PRESENTER_SUFFIX + ".html")
-
-
 def _export_html(executed: Path) -> list[Written]:
     """The analyst's HTML (with code) and the presenter's (code hidden), both offline."""
     return [Written(executed, "notebook"),
             Written(offline_html(executed, executed.with_suffix(".html"), no_input=False), "html"),
             Written(offline_html(executed, presenter_html_path(executed), no_input=True), "html")]
-
-
-def remote_references(html: str) -> list[str]:
-    """Scripts or stylesheets the page would fetch from the internet (should be none)."""
-    return re.findall(r"(?:src|href)=[\"'](https?://[^\"']+)[\"']", _tags_that_load(html))
-
-
-def _tags_that_load(html: str) -> str:
-    return " ".join(re.findall(r"<(?:script|link)\b[^>]*>", html, re.IGNORECASE))
 
 
 def write_figures(report: Report, out: Path, *, folder: Path | None = None) -> tuple[dict[str, Path], list[Written]]:
