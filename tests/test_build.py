@@ -1,4 +1,4 @@
-"""perfeval report (present/build.py): units of work, one kernel per unit, byte-identical outputs.
+"""perfeval report (present/build.py): tasks on a few reused kernels, byte-identical outputs.
 
 Speed is measured in benchmarks/ (``python -m benchmarks``), never here. These tests check what
 the speed-ups must not change: a parallel run writes exactly the bytes a sequential run writes,

@@ -1,14 +1,14 @@
 """``perfeval report``: run the notebook collection for every workbook given and write what a review
 meeting needs (executed notebooks, offline HTML for the analyst and for the presenter, figures, deck).
 
-A presenter re-running one department waits for kernel start-ups, not for computation, so the
-work is cut into *units*: one per department-year workbook (its per-workbook notebooks in order,
-then its figures and deck) and one for the collection notebooks (those over the whole folder).
-Each unit starts **one** kernel and runs its notebooks in it one after another (the namespace is
-reset between notebooks; modules stay imported), while a side thread of the same process draws
-the figures and the deck from the report it loaded and exports each finished notebook to HTML.
-Units run in worker processes, one per core. Nothing in a unit depends on another, and every
-output is made byte-stable (no timings in notebooks, fixed cell ids, fixed dates inside the
+A presenter re-running one department waits for kernel start-ups, not for computation, so kernels
+are few and busy: the plan has *units* (one per department-year workbook: its per-workbook
+notebooks, figures and deck; one for the collection notebooks over the whole folder), cut into
+*tasks* (each notebook, run and exported to HTML; each workbook's figures and deck). Worker
+processes, one per core, each launch **one** kernel (it imports what every notebook imports while
+it boots) and take whichever task is next; the kernel is reset before every notebook (names,
+figures, once-only warnings), so a notebook writes the same whichever notebooks ran before it.
+Every output is made byte-stable (no timings in notebooks, fixed cell ids, fixed dates inside the
 .pptx / .xlsx zip files), so a parallel run writes exactly the bytes of a sequential one.
 """
 
@@ -20,8 +20,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,16 @@ FALLBACK_DATE = dt.datetime(1980, 1, 1)
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # a transcriber's note in half-width brackets at the end
-_RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+#: Run before every notebook: names, figures and the once-only warnings' memory of the previous one go,
+#: and the execution count starts again at 1 (outputs carry it), as in a fresh kernel.
+_RESET = """%reset -f
+import matplotlib.pyplot as _plt, sys as _sys
+from IPython import get_ipython as _ipython
+_plt.close('all')
+for _module in list(_sys.modules.values()):
+    getattr(_module, '__warningregistry__', {}).clear()
+_ipython().execution_count = 0  # this cell ends by counting itself: the notebook's first cell is 1
+del _plt, _sys, _ipython, _module"""
 
 
 class NotebookRunError(PerfevalError):
@@ -174,80 +182,186 @@ def _declared(parameters: dict[str, object], names: set[str]) -> dict[str, objec
 
 def run_all(notebook_dir: Path, data: Path | Sequence[Path], out: Path, *, progress: bool = True,
             workers: int | None = None) -> list[Written]:
-    """Run every unit (see the module docstring) and list the files written, in plan order.
+    """Run every notebook and drawing of the plan (see the module docstring); list the files written, in
+    plan order.
 
-    ``workers``: units at once, each in its own process with its own kernel; None: one per core
-    (never more than there are units); 1: all in this process, one after another.
+    ``workers``: processes at once, each with one kernel that runs whatever notebook is next; None: one
+    per core (never more than there are tasks); 1: all in this process, one after another.
     """
     from tqdm import tqdm
 
     units = plan(notebook_dir, data, out)
+    tasks = tasks_of(units)
     if workers is None:
         from perfeval_utils.read.many import available_cores
 
         workers = available_cores()
-    workers = max(1, min(workers, len(units)))
+    workers = max(1, min(workers, len(tasks)))
     bar = tqdm(total=sum(len(u.jobs) for u in units), desc="notebooks", unit="nb", disable=not progress)
-    results: list[list[Written]] = []
     try:
-        if workers == 1:
-            for unit in units:
-                results.append(run_unit(unit))
-                bar.update(len(unit.jobs))
-        else:
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(workers) as pool:
-                futures = [pool.submit(run_unit, unit) for unit in units]
-                for unit, future in zip(units, futures, strict=True):
-                    results.append(future.result())
-                    bar.update(len(unit.jobs))
+        done = _run_tasks(tasks, workers, lambda task: bar.update(1 if isinstance(task, NotebookTask) else 0))
     finally:
         bar.close()
-    return [item for written in results for item in written]
+    return [item for unit in units for item in _finish(unit, tasks, done)]
 
 
 def run_unit(unit: Unit) -> list[Written]:
-    """One unit: its notebooks in one kernel; figures, deck and HTML exports in a side thread."""
-    with ThreadPoolExecutor(1, thread_name_prefix="perfeval-side") as side:
-        report = load_report(unit.workbook) if unit.workbook is not None else None
-        drawings: Future[list[Written]] | None = None
-        if report is not None:
-            drawings = side.submit(_figures_and_deck, report, unit.folder, unit.history)
-        exports: list[Future[list[Written]]] = []
-        if unit.jobs:
-            with _Kernel(unit.jobs[0].notebook.parent) as kernel:
-                for job in unit.jobs:
-                    kernel.run(job, workbook=str(unit.workbook or job.parameters.get(PER_FOLDER, "")))
-                    exports.append(side.submit(_export_html, job.executed))
-        written = [item for future in exports for item in future.result()]
-        if drawings is not None:
-            written += drawings.result()
-    when = _report_datetime(report)
-    for item in written:
-        if item.kind == "deck":
-            settle_zip(item.path, when)
-    if report is not None:  # the working paper notebook 04 writes, if it ran
+    """One unit's notebooks and drawings in this process, one after another."""
+    tasks = tasks_of([unit])
+    return _finish(unit, tasks, _run_tasks(tasks, 1, lambda task: None))
+
+
+# ---- tasks -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotebookTask:
+    """One notebook of a unit: run it in the process's kernel, then export its two HTML pages."""
+
+    job: Job
+    workbook: str  # for error messages
+
+
+@dataclass(frozen=True)
+class DrawingTask:
+    """A workbook's figures (PNG and SVG) and review deck, drawn in the worker process, not in a kernel."""
+
+    workbook: Path
+    folder: Path
+    history: tuple[Path, ...]
+
+
+Task = NotebookTask | DrawingTask
+
+
+def tasks_of(units: Sequence[Unit]) -> list[Task]:
+    """Every drawing first (they start while the kernels boot), then the notebooks in plan order."""
+    drawings: list[Task] = [DrawingTask(u.workbook, u.folder, u.history) for u in units if u.workbook is not None]
+    notebooks: list[Task] = [NotebookTask(job, str(unit.workbook or job.parameters.get(PER_FOLDER, "")))
+                             for unit in units for job in unit.jobs]
+    return drawings + notebooks
+
+
+def _run_tasks(tasks: list[Task], workers: int, finished: Callable[[Task], None]) -> dict[int, list[Written]]:
+    """What each task wrote, by its position. In ``workers`` processes each task goes to whichever is free
+    (the balance no fixed split of units gives); every notebook starts from a reset kernel, so what it
+    writes does not depend on which notebooks ran before it in the same kernel."""
+    done: dict[int, list[Written]] = {}
+    if workers == 1:
+        try:
+            for at, task in enumerate(tasks):
+                done[at] = _run_task(task)
+                finished(task)
+        finally:
+            _stop_kernel()
+        return done
+    import multiprocessing
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    cwd = _kernel_folder(tasks)
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(cwd,))
+    try:
+        futures = {pool.submit(_run_task, task): at for at, task in enumerate(tasks)}
+        pending = set(futures)
+        while pending:
+            finished_now, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in finished_now:
+                done[futures[future]] = future.result()  # a notebook's error is raised here
+                finished(tasks[futures[future]])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return done
+
+
+def _finish(unit: Unit, tasks: list[Task], done: dict[int, list[Written]]) -> list[Written]:
+    """A unit's files in order: each notebook with its pages, then figures and deck, then the working paper."""
+    written: list[Written] = []
+    for at, task in enumerate(tasks):
+        if isinstance(task, NotebookTask) and task.job in unit.jobs:
+            written += done[at]
+    for at, task in enumerate(tasks):
+        if isinstance(task, DrawingTask) and task.folder == unit.folder:
+            written += done[at]
+    return [w for w in written if w.kind != "workpaper"] + [w for w in written if w.kind == "workpaper"]
+
+
+def _run_task(task: Task) -> list[Written]:
+    """A task's files; the deck and the working paper dated by the report (zip entries carry the time of
+    writing otherwise, and their bytes would change from run to run)."""
+    if isinstance(task, DrawingTask):
+        report = load_report(task.workbook)
+        written = _figures_and_deck(report, task.folder, task.history)
+        for item in written:
+            if item.kind == "deck":
+                settle_zip(item.path, _report_datetime(report))
+        return written
+    kernel = _process_kernel(task.job.notebook.parent)
+    kernel.run(task.job, workbook=task.workbook)
+    written = _export_html(task.job.executed)
+    data_path = task.job.parameters.get(PER_WORKBOOK)
+    if data_path is not None and "out_dir" in task.job.parameters:  # the notebook that writes the paper (04)
         from perfeval_utils.present.workpaper import working_paper_path
 
-        paper = working_paper_path(report, unit.folder)
+        report = load_report(str(data_path))
+        paper = working_paper_path(report, str(task.job.parameters["out_dir"]))
         if paper.exists():
-            settle_zip(paper, when)
-            written.append(Written(paper, "workpaper"))
+            written.append(Written(settle_zip(paper, _report_datetime(report)), "workpaper"))
     return written
 
 
+def _kernel_folder(tasks: Sequence[Task]) -> Path | None:
+    return next((t.job.notebook.parent for t in tasks if isinstance(t, NotebookTask)), None)
+
+
+# ---- one kernel per process ------------------------------------------------------------------------
+
+_KERNEL: dict[str, _Kernel] = {}
+
+
+def _start_worker(cwd: Path | None) -> None:
+    """In a new worker: launch its kernel now (it boots while the worker draws), and stop it when the
+    worker ends."""
+    from multiprocessing.util import Finalize
+
+    Finalize(None, _stop_kernel, exitpriority=100)
+    if cwd is not None:
+        _process_kernel(cwd, wait=False)
+
+
+def _process_kernel(cwd: Path, *, wait: bool = True) -> _Kernel:
+    kernel = _KERNEL.get("kernel")
+    if kernel is None:
+        kernel = _KERNEL["kernel"] = _Kernel(cwd)
+        kernel.launch()
+    if wait:
+        kernel.ready()
+    return kernel
+
+
+def _stop_kernel() -> None:
+    kernel = _KERNEL.pop("kernel", None)
+    if kernel is not None:
+        kernel.stop()
+
+
+#: Run by the kernel as it starts, before it reports ready: what every notebook imports, so the imports
+#: happen while the worker does something else, and nothing a first import prints lands in a notebook.
+WARM_IMPORTS = ("import pandas", "import matplotlib.pyplot", "import perfeval_utils.present.notebook",
+                "import perfeval_utils.present.charts", "import perfeval_utils.present.display")
+
+
 class _Kernel:
-    """One python3 kernel for a unit's notebooks, started once, reset between notebooks."""
+    """One python3 kernel for a process's notebooks, launched once, reset before every notebook."""
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
         self.km: Any = None
         self.kc: Any = None
         self.sockets: tempfile.TemporaryDirectory[str] | None = None
-        self.used = False
 
-    def __enter__(self) -> _Kernel:
+    def launch(self) -> None:
+        """Start the kernel process; do not wait for it (see :meth:`ready`)."""
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -259,14 +373,21 @@ class _Kernel:
                                          ip=str(Path(self.sockets.name) / "kernel"))
         else:
             self.km = AsyncKernelManager(kernel_name="python3")
-        run_sync(self.km.start_kernel)(cwd=str(self.cwd))
-        # one client for all the unit's notebooks: a new one per notebook costs ~0.2 s of set-up
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        run_sync(self.kc.wait_for_ready)(timeout=120)
-        return self
+        warm = "--IPKernelApp.exec_lines=" + repr(list(WARM_IMPORTS))
+        # no input history: nobody reads it, kernels running at once would share its SQLite file, and it
+        # refuses the execution count going back to 1 before each notebook
+        run_sync(self.km.start_kernel)(cwd=str(self.cwd), extra_arguments=[warm, "--HistoryManager.enabled=False"])
 
-    def __exit__(self, *exc: object) -> None:
+    def ready(self) -> None:
+        """Wait until the kernel answers (once); one client serves all the process's notebooks."""
+        from jupyter_core.utils import run_sync
+
+        if self.kc is None:
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            run_sync(self.kc.wait_for_ready)(timeout=120)
+
+    def stop(self) -> None:
         from jupyter_core.utils import run_sync
 
         if self.kc is not None:
@@ -290,10 +411,10 @@ class _Kernel:
         import nbformat
         from nbclient.exceptions import CellExecutionError
 
-        if self.used:  # the previous notebook's names and figures go; imported modules stay
-            reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_RESET)])
-            self._client(reset).execute()
-        self.used = True
+        # the previous notebook's names, figures and warnings go (imported modules stay): every notebook
+        # starts alike, whichever ran before it in this kernel
+        reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_RESET)])
+        self._client(reset).execute()
         nb = inject_parameters(nbformat.read(job.notebook, as_version=4), job.parameters)
         client = self._client(nb)
         job.executed.parent.mkdir(parents=True, exist_ok=True)
