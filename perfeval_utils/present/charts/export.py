@@ -6,6 +6,8 @@ a reviewer can trust that an unchanged file is an unchanged chart.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
@@ -13,6 +15,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from perfeval_utils.present.charts.fonts import cjk_font_rc, register_cjk_font
+from perfeval_utils.present.charts.layout import lay_out
 
 #: PNG resolution: sharp on a 1080p projector and in a printed A4 report.
 PNG_DPI: Final = 200
@@ -55,16 +58,50 @@ def _stem_path(path: str | Path) -> Path:
     return path
 
 
+#: rcParams under which ``set_layout_engine(None)`` really removes the engine (else it picks one again).
+_NO_LAYOUT_RC: Final[dict[str, Any]] = {"figure.autolayout": False, "figure.constrained_layout.use": False}
+
+
+@contextmanager
+def _layout_frozen(fig: Figure, dpi: float) -> Iterator[None]:
+    """Lay *fig* out once, as at ``dpi``, and keep those positions for every save inside the block.
+
+    With a layout engine, each ``savefig`` draws twice (once to run the layout, then for real),
+    and the SVG (72 dpi) got a layout of its own. Laid out once at the PNG's dpi, both files show
+    the same positions, and the PNG the ones it had before. The engine is given back on exit,
+    so a figure the caller changes later is laid out again.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    shown_dpi = fig.dpi
+    fig.dpi = dpi
+    try:
+        lay_out(fig)
+    finally:
+        fig.dpi = shown_dpi
+    # savefig also lifts and restores the engine around its draw: with these rcParams in force
+    # its restore leaves None too, instead of attaching a new constrained engine.
+    with mpl.rc_context(_NO_LAYOUT_RC):
+        fig.set_layout_engine(None)
+        try:
+            yield
+        finally:
+            fig.set_layout_engine(engine)
+
+
 def save_figure(fig: Figure, path: str | Path) -> list[Path]:
     """Write *fig* as ``<path>.png`` (PNG_DPI) and ``<path>.svg`` and return both paths.
 
-    Parent folders are created. The figure is not closed: the caller owns it.
+    Parent folders are created. The figure is not closed: the caller owns it. The layout engine
+    runs once for both files (:func:`_layout_frozen`).
     """
     stem = _stem_path(path)
     stem.parent.mkdir(parents=True, exist_ok=True)
     png = stem.with_name(stem.name + ".png")
     svg = stem.with_name(stem.name + ".svg")
-    with mpl.rc_context(_export_rc()):
+    with mpl.rc_context(_export_rc()), _layout_frozen(fig, PNG_DPI):
         fig.savefig(png, format="png", dpi=PNG_DPI, metadata=PNG_METADATA)
         fig.savefig(svg, format="svg", metadata=SVG_METADATA)
     return [png, svg]
