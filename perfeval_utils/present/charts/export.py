@@ -23,6 +23,10 @@ PNG_DPI: Final = 200
 #: Fixed salt so the ids matplotlib writes into SVG (clip paths, glyphs) are the same each run.
 SVG_HASHSALT: Final = "perfeval-utils"
 
+#: zlib level of the PNG (Pillow's default is 6): these flat-colour charts pack within a few
+#: per cent of level 6 in two thirds of the time (seed charts: 236 -> 161 ms, 907 -> 950 KiB).
+PNG_COMPRESS_LEVEL: Final = 3
+
 #: No date and no matplotlib version in the files: both change bytes without changing the chart.
 PNG_METADATA: Final[dict[str, Any]] = {"Software": None}
 SVG_METADATA: Final[dict[str, Any]] = {"Date": None, "Creator": None}
@@ -102,6 +106,7 @@ def save_figure(fig: Figure, path: str | Path) -> list[Path]:
     png = stem.with_name(stem.name + ".png")
     svg = stem.with_name(stem.name + ".svg")
     with mpl.rc_context(_export_rc()), _layout_frozen(fig, PNG_DPI):
-        fig.savefig(png, format="png", dpi=PNG_DPI, metadata=PNG_METADATA)
+        fig.savefig(png, format="png", dpi=PNG_DPI, metadata=PNG_METADATA,
+                    pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
         fig.savefig(svg, format="svg", metadata=SVG_METADATA)
     return [png, svg]
