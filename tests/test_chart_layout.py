@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from perfeval_utils.present.charts import house_style
 from perfeval_utils.present.charts.layout import (
     ELLIPSIS,
+    at_dpi,
     char_width,
     fit_right,
     new_figure,
@@ -28,6 +29,7 @@ from perfeval_utils.present.charts.layout import (
     two_places,
     wrap,
 )
+from perfeval_utils.present.charts.style import PNG_DPI
 
 matplotlib.use("Agg")
 
@@ -99,6 +101,22 @@ def test_fit_right_widens_the_axis_until_a_long_label_after_the_bar_is_inside() 
         fig.draw_without_rendering()
         assert ax.get_xlim()[1] > 100
         assert label.get_window_extent().x1 <= ax.get_window_extent().x1
+
+
+def test_fit_right_fits_the_label_in_the_exported_png_and_gives_the_figure_its_dpi_back() -> None:
+    """The fit is measured at PNG_DPI (the picture a meeting sees); the screen preview keeps its dpi."""
+    with house_style():
+        fig = new_figure()
+        shown = fig.dpi
+        ax = fig.subplots()
+        ax.barh([0], [100])
+        label = ax.annotate("一个很长很长很长很长很长很长的标签", (100, 0), xytext=(6, 0), textcoords="offset points",
+                            ha="left", va="center")
+        fit_right(ax, [label], 100)
+        assert fig.dpi == shown
+        with at_dpi(fig, PNG_DPI):
+            fig.draw_without_rendering()
+            assert label.get_window_extent().x1 <= ax.get_window_extent().x1
 
 
 def test_ambiguous_characters_are_two_columns_drawn_but_one_in_a_terminal() -> None:

@@ -15,10 +15,8 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from perfeval_utils.present.charts.fonts import cjk_font_rc, register_cjk_font
-from perfeval_utils.present.charts.layout import lay_out
-
-#: PNG resolution: sharp on a 1080p projector and in a printed A4 report.
-PNG_DPI: Final = 200
+from perfeval_utils.present.charts.layout import at_dpi, lay_out
+from perfeval_utils.present.charts.style import PNG_DPI
 
 #: Fixed salt so the ids matplotlib writes into SVG (clip paths, glyphs) are the same each run.
 SVG_HASHSALT: Final = "perfeval-utils"
@@ -79,12 +77,8 @@ def _layout_frozen(fig: Figure, dpi: float) -> Iterator[None]:
     if engine is None:
         yield
         return
-    shown_dpi = fig.dpi
-    fig.dpi = dpi
-    try:
+    with at_dpi(fig, dpi):
         lay_out(fig)
-    finally:
-        fig.dpi = shown_dpi
     # savefig also lifts and restores the engine around its draw: with these rcParams in force
     # its restore leaves None too, instead of attaching a new constrained engine.
     with mpl.rc_context(_NO_LAYOUT_RC):

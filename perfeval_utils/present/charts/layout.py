@@ -12,7 +12,8 @@ for a, at 10 pt and 100 dpi), so it counts 2 like every other ambiguous characte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
@@ -24,7 +25,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.text import Annotation
 
 from perfeval_utils.cells import char_width, is_blank, text_width
-from perfeval_utils.present.charts.style import COLOURS
+from perfeval_utils.present.charts.style import COLOURS, PNG_DPI
 
 CENT: Final = Decimal("0.01")
 ELLIPSIS: Final = "…"
@@ -125,6 +126,21 @@ def lay_out(fig: Figure) -> None:
         engine.execute(fig)
 
 
+@contextmanager
+def at_dpi(fig: Figure, dpi: float) -> Iterator[Figure]:
+    """*fig* at ``dpi`` inside the block, as savefig sets it while it draws; its own dpi again after.
+
+    Text is measured per dpi (hinting rounds differently), so what is laid out or measured for
+    the exported PNG is done at its dpi.
+    """
+    shown = fig.dpi
+    fig.dpi = dpi
+    try:
+        yield fig
+    finally:
+        fig.dpi = shown
+
+
 def say(ax: Axes, message: str, size: str = "axes.titlesize") -> None:
     """An axes without data shows why, in words (at the rcParam ``size``), instead of an empty frame."""
     ax.set_axis_off()
@@ -156,23 +172,25 @@ def fit_right(ax: Axes, labels: Sequence[Annotation], data_right: float) -> None
     room is measured: a label whose anchor is at data x and which reaches ``extra`` pixels
     beyond it fits when x * width / right + extra <= 0.98 * width. Repeats until the range
     stops growing (at most :data:`FIT_PASSES` times). Each pass runs the layout only
-    (:func:`lay_out`), not a whole draw.
+    (:func:`lay_out`), not a whole draw, and measures at :data:`PNG_DPI`: the fit is then made
+    for the exported picture, and saving it finds its text already measured.
     """
     for label in labels:
         label.set_in_layout(False)  # else the layout engine shrinks the axes around them first
     right = max(data_right, 1e-9)
-    for _ in range(FIT_PASSES):
-        ax.set_xlim(0, right)
-        lay_out(ax.figure)  # type: ignore[arg-type]
-        width = ax.get_window_extent().width
-        wanted = right
-        for label in labels:
-            anchor = ax.transData.transform((label.xy[0], 0))[0]
-            extra = label.get_window_extent().x1 - anchor
-            room = width * 0.98 - extra
-            if label.xy[0] > 0 and room > 0:
-                wanted = max(wanted, label.xy[0] * width / room)
-        if wanted == right:
-            break
-        right = wanted
+    with at_dpi(ax.figure, PNG_DPI) as fig:  # type: ignore[arg-type]
+        for _ in range(FIT_PASSES):
+            ax.set_xlim(0, right)
+            lay_out(fig)
+            width = ax.get_window_extent().width
+            wanted = right
+            for label in labels:
+                anchor = ax.transData.transform((label.xy[0], 0))[0]
+                extra = label.get_window_extent().x1 - anchor
+                room = width * 0.98 - extra
+                if label.xy[0] > 0 and room > 0:
+                    wanted = max(wanted, label.xy[0] * width / room)
+            if wanted == right:
+                break
+            right = wanted
     ax.set_xlim(0, right)
