@@ -27,6 +27,7 @@ from perfeval_utils.cells import is_blank
 from perfeval_utils.present.charts.layout import (
     fit_right,
     horizontal_grid,
+    lay_out,
     new_figure,
     points,
     printed,
@@ -132,13 +133,16 @@ def _draw_amounts(ax: Axes, table: pd.DataFrame) -> list[Annotation]:
 
 
 def _fit_top(ax: Axes, labels: Sequence[Annotation]) -> None:
-    """Raise the top of the amount axis until every label above a bar is inside the axes."""
+    """Raise the top of the amount axis until every label above a bar is inside the axes.
+
+    Each pass runs the layout (:func:`lay_out`), not a whole draw: the axes' place is all it measures against.
+    """
     for label in labels:
         label.set_in_layout(False)
     top = max([1.0, *(float(label.xy[1]) for label in labels)]) * 1.12
     for _ in range(3):
         ax.set_ylim(0, top)
-        ax.figure.draw_without_rendering()  # type: ignore[union-attr]
+        lay_out(ax.figure)  # type: ignore[arg-type]
         box = ax.get_window_extent()
         needed = max([box.y1, *(label.get_window_extent().y1 for label in labels)])
         if needed <= box.y1 - 2:
