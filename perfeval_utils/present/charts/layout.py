@@ -115,14 +115,14 @@ def new_figure(**kwargs: Any) -> Figure:
 
 
 def lay_out(fig: Figure) -> None:
-    """Place the axes as the figure's layout engine would at the next draw, without drawing anything.
+    """Place the axes as the figure's layout engine does when it draws, without drawing anything.
 
-    Measuring a label needs the axes where the layout puts them; the layout is all a full
-    ``draw_without_rendering`` would settle for that, and costs a fraction of drawing every artist.
-    A figure without a layout engine keeps its positions.
+    Measuring labels needs the axes where the layout puts them, and the layout alone costs a
+    fraction of ``draw_without_rendering`` (which draws every artist). Like ``Figure.draw``, it
+    leaves a figure without axes or without a layout engine as it is.
     """
     engine = fig.get_layout_engine()
-    if engine is not None:
+    if engine is not None and fig.axes:
         engine.execute(fig)
 
 
