@@ -126,3 +126,29 @@ def test_a_failing_notebook_is_a_clear_error_naming_notebook_and_workbook(tmp_pa
     assert "00_broken.ipynb" in message and SEED.name in message and "ZeroDivisionError" in message
     assert isinstance(caught.value, PerfevalError)
     assert str(pickle.loads(pickle.dumps(caught.value))) == message  # it can come back from a worker
+
+
+def test_each_notebook_starts_as_in_a_fresh_kernel_though_the_kernel_is_reused(tmp_path: Path) -> None:
+    """Two notebooks over the folder run one after the other in one kernel: the second does not see the
+    first's names, shows a once-only warning the first showed too, and counts its cells from 1."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name, body in (("05_first.ipynb", "leak = 1"), ("06_second.ipynb", "print('leak' in dir())")):
+        nb = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_code_cell("data_dir = None"),
+            nbformat.v4.new_code_cell(body),
+            nbformat.v4.new_code_cell("import warnings\nwarnings.warn('shown every time', UserWarning)\n3 * 3"),
+        ])
+        nb.cells[0].metadata["tags"] = ["parameters"]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, notebooks / name)
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(SEED, data)
+    build.run_all(notebooks, data, tmp_path / "out", progress=False, workers=1)
+    second = nbformat.read(tmp_path / "out" / "_collection" / "06_second.ipynb", as_version=4)
+    code = [c for c in second.cells if c.cell_type == "code"]
+    assert code[2].outputs[0]["text"] == "False\n"  # the injected parameters cell is code[1]
+    assert [c.execution_count for c in code] == [1, 2, 3, 4]
+    assert "shown every time" in code[3].outputs[0]["text"]
+    assert code[3].outputs[1]["execution_count"] == 4 and code[3].outputs[1]["data"]["text/plain"] == "9"

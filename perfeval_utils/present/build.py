@@ -43,16 +43,8 @@ FALLBACK_DATE = dt.datetime(1980, 1, 1)
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # a transcriber's note in half-width brackets at the end
-#: Run before every notebook: names, figures and the once-only warnings' memory of the previous one go,
-#: and the execution count starts again at 1 (outputs carry it), as in a fresh kernel.
-_RESET = """%reset -f
-import matplotlib.pyplot as _plt, sys as _sys
-from IPython import get_ipython as _ipython
-_plt.close('all')
-for _module in list(_sys.modules.values()):
-    getattr(_module, '__warningregistry__', {}).clear()
-_ipython().execution_count = 0  # this cell ends by counting itself: the notebook's first cell is 1
-del _plt, _sys, _ipython, _module"""
+#: Run before every notebook (see notebook.reset_kernel); it binds no name and shows nothing.
+_RESET = '__import__("perfeval_utils.present.notebook", fromlist=["reset_kernel"]).reset_kernel()'
 
 
 class NotebookRunError(PerfevalError):
