@@ -87,7 +87,7 @@ class Unit:
     folder: Path
     jobs: tuple[Job, ...]
     workbook: Path | None = None
-    #: Every workbook of the run (the department's other years are among them), for the deck.
+    #: The run's workbooks of the same department (this one included), for the deck's year-over-year slide.
     history: tuple[Path, ...] = ()
 
 
@@ -141,8 +141,8 @@ def plan(notebook_dir: Path, data: Path | Sequence[Path], out: Path) -> list[Uni
     notebooks = [(nb, parameter_names(nb)) for nb in notebooks_in(notebook_dir)]
     units: list[Unit] = []
     taken: set[Path] = set()
-    for path in workbooks:
-        report = load_report(path)
+    reports = [(path, load_report(path)) for path in workbooks]
+    for path, report in reports:
         folder = output_folder(out, report)
         if folder in taken:  # two workbooks for one department and year: keep both, apart
             folder = folder.with_name(f"{folder.name}_{path.stem}")
@@ -152,7 +152,8 @@ def plan(notebook_dir: Path, data: Path | Sequence[Path], out: Path) -> list[Uni
                                                  "year": report.year, "out_dir": str(folder.resolve())}, names))
             for nb, names in notebooks if PER_WORKBOOK in names
         )
-        units.append(Unit(folder, jobs, path, tuple(workbooks)))
+        same = tuple(p for p, other in reports if other.department == report.department)
+        units.append(Unit(folder, jobs, path, same))
     data_dir: object = str(inputs[0].resolve()) if len(inputs) == 1 else [str(p.resolve()) for p in inputs]
     collection = out / COLLECTION_FOLDER
     folder_jobs = tuple(
@@ -484,7 +485,7 @@ def write_review_deck(report: Report, out: Path, figures: dict[str, Path], *, fo
 def _figures_and_deck(report: Report, folder: Path, history: Sequence[Path]) -> list[Written]:
     from perfeval_utils.read.many import load_reports
 
-    # the run's workbooks, for the year-over-year slide; a duplicate or unreadable one only drops out
+    # the department's workbooks of the run, for the year-over-year slide; a duplicate or unreadable one drops out
     years = load_reports(list(history), on_error="collect", progress=False, workers=1) if history else None
     figures, files = write_figures(report, folder.parent, folder=folder)
     return [*files, write_review_deck(report, folder.parent, figures, folder=folder, history=years)]
