@@ -402,12 +402,17 @@ class _Kernel:
     def run(self, job: Job, *, workbook: str) -> None:
         """Execute ``job``'s notebook with its parameters injected and save it, executed or as far as it got."""
         import nbformat
+        from jupyter_core.utils import run_sync
         from nbclient.exceptions import CellExecutionError
 
         # the previous notebook's names, figures and warnings go (imported modules stay): every notebook
         # starts alike, whichever ran before it in this kernel
-        reset = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_RESET)])
-        self._client(reset).execute()
+        # (sent as a silent request, not as a notebook: no client to set up, no count taken)
+        reply = run_sync(self.kc.execute_interactive)(_RESET, silent=True, store_history=False, timeout=120,
+                                                      output_hook=lambda message: None)
+        if reply["content"]["status"] != "ok":
+            raise NotebookRunError(job.notebook.name, workbook, "the kernel could not be reset before it: "
+                                   + str(reply["content"].get("evalue", reply["content"]["status"])))
         nb = inject_parameters(nbformat.read(job.notebook, as_version=4), job.parameters)
         client = self._client(nb)
         job.executed.parent.mkdir(parents=True, exist_ok=True)
