@@ -228,10 +228,12 @@ Task = NotebookTask | DrawingTask
 
 
 def tasks_of(units: Sequence[Unit]) -> list[Task]:
-    """Every drawing first (they start while the kernels boot), then the notebooks in plan order."""
+    """The longest first, so that no worker is left with a long task while the other waits: every drawing
+    (they start while the kernels boot), then the notebooks over the whole folder (they load every
+    workbook), then each workbook's notebooks in plan order."""
     drawings: list[Task] = [DrawingTask(u.workbook, u.folder, u.history) for u in units if u.workbook is not None]
     notebooks: list[Task] = [NotebookTask(job, str(unit.workbook or job.parameters.get(PER_FOLDER, "")))
-                             for unit in units for job in unit.jobs]
+                             for unit in sorted(units, key=lambda u: u.workbook is not None) for job in unit.jobs]
     return drawings + notebooks
 
 
