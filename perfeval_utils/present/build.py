@@ -195,13 +195,13 @@ def run_all(notebook_dir: Path, data: Path | Sequence[Path], out: Path, *, progr
         done = _run_tasks(tasks, workers, lambda task: bar.update(1 if isinstance(task, NotebookTask) else 0))
     finally:
         bar.close()
-    return [item for unit in units for item in _finish(unit, tasks, done)]
+    return [item for unit in units for item in _unit_files(unit, tasks, done)]
 
 
 def run_unit(unit: Unit) -> list[Written]:
     """One unit's notebooks and drawings in this process, one after another."""
     tasks = tasks_of([unit])
-    return _finish(unit, tasks, _run_tasks(tasks, 1, lambda task: None))
+    return _unit_files(unit, tasks, _run_tasks(tasks, 1, lambda task: None))
 
 
 # ---- tasks -----------------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ def _run_tasks(tasks: list[Task], workers: int, finished: Callable[[Task], None]
     return done
 
 
-def _finish(unit: Unit, tasks: list[Task], done: dict[int, list[Written]]) -> list[Written]:
+def _unit_files(unit: Unit, tasks: list[Task], done: dict[int, list[Written]]) -> list[Written]:
     """A unit's files in order: each notebook with its pages, then figures and deck, then the working paper."""
     written: list[Written] = []
     for at, task in enumerate(tasks):
