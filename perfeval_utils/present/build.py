@@ -7,7 +7,8 @@ notebooks, figures and deck; one for the collection notebooks over the whole fol
 *tasks* (each notebook, run and exported to HTML; each workbook's figures and deck). Worker
 processes, one per core, each launch **one** kernel (it imports what every notebook imports while
 it boots) and take whichever task is next; the kernel is reset before every notebook (names,
-figures, once-only warnings), so a notebook writes the same whichever notebooks ran before it.
+figures, once-only warnings, execution count), so a notebook writes the same whichever notebooks
+ran before it.
 Every output is made byte-stable (no timings in notebooks, fixed cell ids, fixed dates inside the
 .pptx / .xlsx zip files), so a parallel run writes exactly the bytes of a sequential one.
 """
@@ -447,7 +448,7 @@ def inject_parameters(nb: Any, parameters: dict[str, object]) -> Any:
     return nb
 
 
-# ---- what the side thread makes -------------------------------------------------------------------
+# ---- what the tasks make -------------------------------------------------------------------------
 
 def _export_html(executed: Path) -> list[Written]:
     """The analyst's HTML (with code) and the presenter's (code hidden), both offline."""
