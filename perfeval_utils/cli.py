@@ -124,14 +124,15 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path), metavar="[FILE_OR_FOLDER]...")
-@click.option("--data", type=click.Path(exists=True, path_type=Path), default=Path("data"), show_default=True,
+@click.option("--data", type=click.Path(path_type=Path), default=Path("data"), show_default=True,
               help="工作簿或其所在目录（未给出 FILE_OR_FOLDER 时）/ a workbook or folder of workbooks (without paths).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
               help="输出目录 / output folder.")
 @click.option("--notebooks", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("notebooks"), show_default=True, help="笔记本目录 / notebook folder.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="同时运行的部门数（默认：每个 CPU 核一个）/ departments run at once (default: one per core).")
+              help="同时运行的进程数，每个一个内核（默认：每个 CPU 核一个）/ processes at once, one kernel each "
+              "(default: one per core).")
 @click.option("--no-input", is_flag=True, hidden=True,
               help="不再需要：每个笔记本都写两份 HTML / no longer needed: both HTML files are always written.")
 def report(paths: tuple[Path, ...], data: Path, out: Path, notebooks: Path, workers: int | None,
@@ -143,6 +144,8 @@ def report(paths: tuple[Path, ...], data: Path, out: Path, notebooks: Path, work
     """
     from perfeval_utils.present.build import run_all
 
+    if not paths and not data.exists():  # checked only when used: `perfeval report FILE` needs no data/ here
+        raise PathError(f"not found: {data}; fix: give a workbook or folder, or --data")
     _list_written(run_all(notebooks, list(paths) or data, out, workers=workers))
 
 

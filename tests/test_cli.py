@@ -198,3 +198,17 @@ def test_extract_command_prints_open_questions(tmp_path: Path) -> None:
     code, out, _ = run("extract", str(seed_text), str(target))
     assert code == 0 and target.exists()
     assert "待确认 open question: 第29行" in out and "一级指标" in out
+
+
+def test_report_of_a_file_needs_no_data_folder_where_it_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`perfeval report FILE` from a folder without data/ runs (--data is only checked when used), and
+    without FILE the missing default is one clear line and exit 2."""
+    from perfeval_utils.present import build
+
+    asked: list[object] = []
+    monkeypatch.setattr(build, "run_all", lambda notebooks, data, out, workers: asked.append(data) or [])
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run("report", str(SEED), "--notebooks", str(ROOT / "notebooks"))
+    assert code == 0 and asked == [[SEED]]
+    code, _, err = run("report", "--notebooks", str(ROOT / "notebooks"))
+    assert code == 2 and "not found: data" in err and asked == [[SEED]]
