@@ -152,3 +152,37 @@ def test_each_notebook_starts_as_in_a_fresh_kernel_though_the_kernel_is_reused(t
     assert [c.execution_count for c in code] == [1, 2, 3, 4]
     assert "shown every time" in code[3].outputs[0]["text"]
     assert code[3].outputs[1]["execution_count"] == 4 and code[3].outputs[1]["data"]["text/plain"] == "9"
+
+
+def test_charts_shown_in_the_notebooks_are_the_files_and_are_drawn_once(tmp_path: Path) -> None:
+    """Notebooks 03 and 04 show the score and reconciliation charts (notebook.show): under perfeval report
+    they also write them, byte for byte what `perfeval figures` draws; the drawing task draws only the
+    three charts no notebook of the run showed, and the notebook's image is the PNG file itself."""
+    import base64
+
+    from perfeval_utils.present.build import FIGURE_KEYS, write_figures
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for name in ("03_score_and_grade.ipynb", "04_reproduce_figures.ipynb"):
+        shutil.copy(ROOT / "notebooks" / name, notebooks)
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(SEED, data)
+    out = tmp_path / "build"
+    (out / HUANGPU_FOLDER / "figures").mkdir(parents=True)
+    (out / HUANGPU_FOLDER / "figures" / "score.png").write_bytes(b"from an earlier run")
+    written = build.run_all(notebooks, data, out, progress=False, workers=2)
+    figures = out / HUANGPU_FOLDER / "figures"
+    assert [w.path.name for w in written if w.kind == "figure"] == [
+        f"{key}.{suffix}" for key in FIGURE_KEYS for suffix in ("png", "svg")]
+    _, drawn = write_figures(load_report(SEED), tmp_path / "cli", folder=tmp_path / "cli")
+    for item in drawn:
+        assert (figures / item.path.name).read_bytes() == item.path.read_bytes(), item.path.name
+    executed = nbformat.read(out / HUANGPU_FOLDER / "03_score_and_grade.ipynb", as_version=4)
+    images = [o for c in executed.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 1 and base64.b64decode(images[0]["data"]["image/png"]) == (figures / "score.png").read_bytes()
+    from PIL import Image
+
+    with Image.open(figures / "score.png") as png:  # shown at half its 200-dpi size: sharp on a projector
+        assert images[0]["metadata"]["image/png"]["width"] == png.width // 2

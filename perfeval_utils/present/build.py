@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from perfeval_utils.errors import PerfevalError
 from perfeval_utils.present.html import offline_html, presenter_html_path
@@ -45,7 +45,7 @@ FALLBACK_DATE = dt.datetime(1980, 1, 1)
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # a transcriber's note in half-width brackets at the end
 #: Run before every notebook (see notebook.reset_kernel); it binds no name and shows nothing.
-_RESET = '__import__("perfeval_utils.present.notebook", fromlist=["reset_kernel"]).reset_kernel()'
+_RESET = '__import__("perfeval_utils.present.notebook", fromlist=["reset_kernel"]).reset_kernel({figures})'
 
 
 class NotebookRunError(PerfevalError):
@@ -214,11 +214,13 @@ class NotebookTask:
 
     job: Job
     workbook: str  # for error messages
+    figures: Path | None = None  # where notebook.show writes the charts of a workbook's notebook
 
 
 @dataclass(frozen=True)
 class DrawingTask:
-    """A workbook's figures (PNG and SVG) and review deck, drawn in the worker process, not in a kernel."""
+    """A workbook's review deck, once its notebooks have run: they drew and wrote the charts they show
+    (notebook.show); the ones they did not (a notebook left out of the run) are drawn here."""
 
     workbook: Path
     folder: Path
@@ -229,42 +231,73 @@ Task = NotebookTask | DrawingTask
 
 
 def tasks_of(units: Sequence[Unit]) -> list[Task]:
-    """The longest first, so that no worker is left with a long task while the other waits: every drawing
-    (they start while the kernels boot), then the notebooks over the whole folder (they load every
-    workbook), then each workbook's notebooks in plan order."""
+    """The notebooks, longest first so that no worker is left with a long one while the other waits (those
+    over the whole folder load every workbook), then each workbook's drawing, which waits for its notebooks.
+
+    The charts of an earlier run in the units' folders are removed: the drawing keeps the ones it finds,
+    which must be this run's.
+    """
+    for unit in units:
+        for key in FIGURE_KEYS:
+            for suffix in (".png", ".svg"):
+                (unit.folder / FIGURES_FOLDER / f"{key}{suffix}").unlink(missing_ok=True)
+    notebooks: list[Task] = [
+        NotebookTask(job, str(unit.workbook or job.parameters.get(PER_FOLDER, "")),
+                     (unit.folder / FIGURES_FOLDER).resolve() if unit.workbook is not None else None)
+        for unit in sorted(units, key=lambda u: u.workbook is not None) for job in unit.jobs]
     drawings: list[Task] = [DrawingTask(u.workbook, u.folder, u.history) for u in units if u.workbook is not None]
-    notebooks: list[Task] = [NotebookTask(job, str(unit.workbook or job.parameters.get(PER_FOLDER, "")))
-                             for unit in sorted(units, key=lambda u: u.workbook is not None) for job in unit.jobs]
-    return drawings + notebooks
+    return notebooks + drawings
 
 
 def _run_tasks(tasks: list[Task], workers: int, finished: Callable[[Task], None]) -> dict[int, list[Written]]:
     """What each task wrote, by its position. In ``workers`` processes each task goes to whichever is free
-    (the balance no fixed split of units gives); every notebook starts from a reset kernel, so what it
-    writes does not depend on which notebooks ran before it in the same kernel."""
+    (the balance no fixed split of units gives), a drawing once its workbook's notebooks are done; every
+    notebook starts from a reset kernel, so what it writes does not depend on which notebooks ran before
+    it in the same kernel."""
     done: dict[int, list[Written]] = {}
     if workers == 1:
         try:
-            for at, task in enumerate(tasks):
+            for at, task in enumerate(tasks):  # tasks_of puts each drawing after every notebook
                 done[at] = _run_task(task)
                 finished(task)
         finally:
             _stop_kernel()
         return done
     import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 
     cwd = _kernel_folder(tasks)
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(cwd,))
+    waiting = {task.folder: at for at, task in enumerate(tasks) if isinstance(task, DrawingTask)}
+    left = {folder: sum(isinstance(t, NotebookTask) and t.job.executed.parent == folder for t in tasks)
+            for folder in waiting}
     try:
-        futures = {pool.submit(_run_task, task): at for at, task in enumerate(tasks)}
+        futures: dict[Future[list[Written]], int] = {}
+
+        def submit(at: int) -> None:
+            futures[pool.submit(_run_task, tasks[at])] = at
+
+        for at, task in enumerate(tasks):
+            if isinstance(task, NotebookTask):
+                submit(at)
+        for folder, at in waiting.items():
+            if not left[folder]:
+                submit(at)
         pending = set(futures)
         while pending:
             finished_now, pending = wait(pending, return_when=FIRST_EXCEPTION)
             for future in finished_now:
-                done[futures[future]] = future.result()  # a notebook's error is raised here
-                finished(tasks[futures[future]])
+                at = futures[future]
+                done[at] = future.result()  # a notebook's error is raised here
+                finished(tasks[at])
+                task = tasks[at]
+                if isinstance(task, NotebookTask) and task.job.executed.parent in left:
+                    folder = task.job.executed.parent
+                    left[folder] -= 1
+                    if not left[folder]:
+                        submit(waiting[folder])
+                        pending.add(next(f for f, i in futures.items() if i == waiting[folder]))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return done
@@ -293,7 +326,7 @@ def _run_task(task: Task) -> list[Written]:
                 settle_zip(item.path, _report_datetime(report))
         return written
     kernel = _process_kernel(task.job.notebook.parent)
-    kernel.run(task.job, workbook=task.workbook)
+    kernel.run(task.job, workbook=task.workbook, figures=task.figures)
     written = _export_html(task.job.executed)
     data_path = task.job.parameters.get(PER_WORKBOOK)
     if data_path is not None and "out_dir" in task.job.parameters:  # the notebook that writes the paper (04)
@@ -402,7 +435,7 @@ class _Kernel:
         client.kc = self.kc
         return client
 
-    def run(self, job: Job, *, workbook: str) -> None:
+    def run(self, job: Job, *, workbook: str, figures: Path | None = None) -> None:
         """Execute ``job``'s notebook with its parameters injected and save it, executed or as far as it got."""
         import nbformat
         from jupyter_core.utils import run_sync
@@ -411,7 +444,8 @@ class _Kernel:
         # the previous notebook's names, figures and warnings go (imported modules stay): every notebook
         # starts alike, whichever ran before it in this kernel
         # (sent as a silent request, not as a notebook: no client to set up, no count taken)
-        reply = run_sync(self.kc.execute_interactive)(_RESET, silent=True, store_history=False, timeout=120,
+        reset = _RESET.format(figures=repr(str(figures)) if figures is not None else "None")
+        reply = run_sync(self.kc.execute_interactive)(reset, silent=True, store_history=False, timeout=120,
                                                       output_hook=lambda message: None)
         if reply["content"]["status"] != "ok":
             raise NotebookRunError(job.notebook.name, workbook, "the kernel could not be reset before it: "
@@ -457,8 +491,18 @@ def _export_html(executed: Path) -> list[Written]:
             Written(offline_html(executed, presenter_html_path(executed), no_input=True), "html")]
 
 
-def write_figures(report: Report, out: Path, *, folder: Path | None = None) -> tuple[dict[str, Path], list[Written]]:
-    """Every chart of ``report`` as PNG and SVG under ``<folder>/figures`` (default: its output folder)."""
+#: The charts of one report (keys of charts.all_figures, and the reconciliation chart), in file-list order.
+FIGURE_KEYS: Final = ("budget_execution", "kpi_completion", "shortfalls", "score", "reconciliation")
+FIGURES_FOLDER: Final = "figures"
+
+
+def write_figures(report: Report, out: Path, *, folder: Path | None = None,
+                  keep: bool = False) -> tuple[dict[str, Path], list[Written]]:
+    """Every chart of ``report`` as PNG and SVG under ``<folder>/figures`` (default: its output folder).
+
+    ``keep``: charts whose two files are there already are not drawn again (``perfeval report``: the
+    notebooks wrote them in this run; run_all removes those of an earlier run first).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -468,16 +512,17 @@ def write_figures(report: Report, out: Path, *, folder: Path | None = None) -> t
     from perfeval_utils.present.charts.reconcile_chart import reconciliation_figure
 
     apply_style()
-    target = (folder or output_folder(out, report)) / "figures"
-    figures = {**all_figures(report), "reconciliation": reconciliation_figure(report)}
-    pngs: dict[str, Path] = {}
-    files = []
-    for key, figure in figures.items():
-        png, svg = save_figure(figure, target / key)
-        plt.close(figure)
-        pngs[key] = png
-        files += [Written(png, "figure"), Written(svg, "figure")]
-    return pngs, files
+    target = (folder or output_folder(out, report)) / FIGURES_FOLDER
+    drawn = {key: (target / f"{key}.png", target / f"{key}.svg") for key in FIGURE_KEYS}
+    missing = [key for key, paths in drawn.items() if not (keep and all(p.exists() for p in paths))]
+    if missing:
+        figures = {**all_figures(report), "reconciliation": reconciliation_figure(report)}
+        for key in missing:
+            save_figure(figures[key], target / key)
+        for figure in figures.values():
+            plt.close(figure)
+    pngs = {key: png for key, (png, _) in drawn.items()}
+    return pngs, [Written(path, "figure") for paths in drawn.values() for path in paths]
 
 
 def write_review_deck(report: Report, out: Path, figures: dict[str, Path], *, folder: Path | None = None,
@@ -495,7 +540,7 @@ def _figures_and_deck(report: Report, folder: Path, history: Sequence[Path]) -> 
 
     # the department's workbooks of the run, for the year-over-year slide; a duplicate or unreadable one drops out
     years = load_reports(list(history), on_error="collect", progress=False, workers=1) if history else None
-    figures, files = write_figures(report, folder.parent, folder=folder)
+    figures, files = write_figures(report, folder.parent, folder=folder, keep=True)
     return [*files, write_review_deck(report, folder.parent, figures, folder=folder, history=years)]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -110,8 +110,36 @@ def _inline_without_version() -> None:
     set_matplotlib_formats("png", **INLINE_FIGURE_KWARGS)
 
 
-def reset_kernel() -> None:
-    """Before each notebook ``perfeval report`` runs in a reused kernel: the kernel as a fresh one would be.
+#: Where :func:`show` also writes each chart it shows (``perfeval report`` sets it per notebook, see
+#: :func:`reset_kernel`); None: it only shows them.
+_FIGURES: dict[str, Path | None] = {"folder": None}
+
+
+def show(figure: Any, name: str) -> None:
+    """Show a chart as the PNG that is exported (200 dpi, shown at half size: sharp on a projector).
+
+    Under ``perfeval report`` the chart is also written as ``<figures>/<name>.png`` and ``.svg``, the
+    files the deck uses: each chart is drawn once, not once for the notebook and again for the files.
+    ``name`` is its key in :func:`perfeval_utils.present.charts.all_figures` (or ``reconciliation``).
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    from perfeval_utils.present.charts.export import figure_png, save_figure
+
+    folder = _FIGURES["folder"]
+    if folder is not None:
+        png, _ = save_figure(figure, folder / name)
+        data = png.read_bytes()
+    else:
+        data = figure_png(figure)
+    plt.close(figure)
+    display(Image(data=data, format="png", retina=True))
+
+
+def reset_kernel(figures: str | None = None) -> None:
+    """Before each notebook ``perfeval report`` runs in a reused kernel: the kernel as a fresh one would be,
+    and ``figures`` the folder :func:`show` writes the notebook's charts to (None: none).
 
     The previous notebook's figures are closed, its names and cached outputs dropped, the once-only
     warnings forgotten (a warning shown before would be hidden now) and the execution count set so
@@ -120,6 +148,7 @@ def reset_kernel() -> None:
     """
     import matplotlib.pyplot as plt
 
+    _FIGURES["folder"] = Path(figures) if figures is not None else None
     plt.close("all")
     for module in list(sys.modules.values()):
         registry = getattr(module, "__warningregistry__", None)

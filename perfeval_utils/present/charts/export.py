@@ -6,6 +6,7 @@ a reviewer can trust that an unchanged file is an unchanged chart.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,6 +88,15 @@ def _layout_frozen(fig: Figure, dpi: float) -> Iterator[None]:
             yield
         finally:
             fig.set_layout_engine(engine)
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The PNG :func:`save_figure` writes for *fig*, as bytes (a notebook shows it without a file)."""
+    buffer = io.BytesIO()
+    with mpl.rc_context(_export_rc()), _layout_frozen(fig, PNG_DPI):
+        fig.savefig(buffer, format="png", dpi=PNG_DPI, metadata=PNG_METADATA,
+                    pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+    return buffer.getvalue()
 
 
 def save_figure(fig: Figure, path: str | Path) -> list[Path]:
