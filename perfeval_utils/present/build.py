@@ -187,6 +187,7 @@ def run_all(notebook_dir: Path, data: Path | Sequence[Path], out: Path, *, progr
     from tqdm import tqdm
 
     units = plan(notebook_dir, data, out)
+    _clear_charts(units)
     tasks = tasks_of(units)
     if workers is None:
         from perfeval_utils.read.many import available_cores
@@ -203,6 +204,7 @@ def run_all(notebook_dir: Path, data: Path | Sequence[Path], out: Path, *, progr
 
 def run_unit(unit: Unit) -> list[Written]:
     """One unit's notebooks and drawings in this process, one after another."""
+    _clear_charts([unit])
     tasks = tasks_of([unit])
     return _unit_files(unit, tasks, _run_tasks(tasks, 1, lambda task: None))
 
@@ -234,21 +236,22 @@ Task = NotebookTask | DrawingTask
 
 def tasks_of(units: Sequence[Unit]) -> list[Task]:
     """The notebooks, longest first so that no worker is left with a long one while the other waits (those
-    over the whole folder load every workbook), then each workbook's drawing, which waits for its notebooks.
-
-    The charts of an earlier run in the units' folders are removed: the drawing keeps the ones it finds,
-    which must be this run's.
-    """
-    for unit in units:
-        for key in FIGURE_KEYS:
-            for suffix in (".png", ".svg"):
-                (unit.folder / FIGURES_FOLDER / f"{key}{suffix}").unlink(missing_ok=True)
+    over the whole folder load every workbook), then each workbook's drawing, which waits for its notebooks."""
     notebooks: list[Task] = [
         NotebookTask(job, str(unit.workbook or job.parameters.get(PER_FOLDER, "")),
                      (unit.folder / FIGURES_FOLDER).resolve() if unit.workbook is not None else None)
         for unit in sorted(units, key=lambda u: u.workbook is not None) for job in unit.jobs]
     drawings: list[Task] = [DrawingTask(u.workbook, u.folder, u.history) for u in units if u.workbook is not None]
     return notebooks + drawings
+
+
+def _clear_charts(units: Sequence[Unit]) -> None:
+    """Remove the charts an earlier run left in the units' folders: a drawing keeps the ones it finds
+    (write_figures ``keep``), which must be this run's."""
+    for unit in units:
+        for key in FIGURE_KEYS:
+            for suffix in (".png", ".svg"):
+                (unit.folder / FIGURES_FOLDER / f"{key}{suffix}").unlink(missing_ok=True)
 
 
 def _run_tasks(tasks: list[Task], workers: int, finished: Callable[[Task], None]) -> dict[int, list[Written]]:
@@ -277,8 +280,10 @@ def _run_tasks(tasks: list[Task], workers: int, finished: Callable[[Task], None]
     try:
         futures: dict[Future[list[Written]], int] = {}
 
-        def submit(at: int) -> None:
-            futures[pool.submit(_run_task, tasks[at])] = at
+        def submit(at: int) -> Future[list[Written]]:
+            future = pool.submit(_run_task, tasks[at])
+            futures[future] = at
+            return future
 
         for at, task in enumerate(tasks):
             if isinstance(task, NotebookTask):
@@ -298,8 +303,7 @@ def _run_tasks(tasks: list[Task], workers: int, finished: Callable[[Task], None]
                     folder = task.job.executed.parent
                     left[folder] -= 1
                     if not left[folder]:
-                        submit(waiting[folder])
-                        pending.add(next(f for f, i in futures.items() if i == waiting[folder]))
+                        pending.add(submit(waiting[folder]))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return done
@@ -503,7 +507,7 @@ def write_figures(report: Report, out: Path, *, folder: Path | None = None,
     """Every chart of ``report`` as PNG and SVG under ``<folder>/figures`` (default: its output folder).
 
     ``keep``: charts whose two files are there already are not drawn again (``perfeval report``: the
-    notebooks wrote them in this run; run_all removes those of an earlier run first).
+    notebooks wrote them in this run; _clear_charts removes those of an earlier run first).
     """
     import matplotlib
 
