@@ -22,6 +22,7 @@ import json
 import os
 import re
 import tempfile
+import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -271,9 +272,12 @@ def _run_tasks(tasks: list[Task], workers: int, finished: Callable[[Task], None]
     import multiprocessing
     from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 
+    from perfeval_utils.present.forked_kernel import preload
+
     cwd = _kernel_folder(tasks)
+    fork = cwd is not None and preload(WARM_MODULES)  # each worker forks its kernel with the notebooks' imports done
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(cwd,))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(cwd, fork))
     waiting = {task.folder: at for at, task in enumerate(tasks) if isinstance(task, DrawingTask)}
     left = {folder: sum(isinstance(t, NotebookTask) and t.job.executed.parent == folder for t in tasks)
             for folder in waiting}
@@ -354,21 +358,22 @@ def _kernel_folder(tasks: Sequence[Task]) -> Path | None:
 _KERNEL: dict[str, _Kernel] = {}
 
 
-def _start_worker(cwd: Path | None) -> None:
-    """In a new worker: launch its kernel now (it boots while the worker draws), and stop it when the
-    worker ends."""
+def _start_worker(cwd: Path | None, fork: bool) -> None:
+    """In a new worker: launch its kernel now (it boots while the worker draws), forked from this worker
+    where :func:`~perfeval_utils.present.forked_kernel.preload` allowed it, and stop it when the worker
+    ends."""
     from multiprocessing.util import Finalize
 
-    Finalize(None, _stop_kernel, exitpriority=100)
     if cwd is not None:
-        _process_kernel(cwd, wait=False)
+        _process_kernel(cwd, wait=False, fork=fork)
+    Finalize(None, _stop_kernel, exitpriority=100)  # registered after the fork: the kernel has none
 
 
-def _process_kernel(cwd: Path, *, wait: bool = True) -> _Kernel:
+def _process_kernel(cwd: Path, *, wait: bool = True, fork: bool = False) -> _Kernel:
     kernel = _KERNEL.get("kernel")
     if kernel is None:
         kernel = _KERNEL["kernel"] = _Kernel(cwd)
-        kernel.launch()
+        kernel.launch(fork=fork)
     if wait:
         kernel.ready()
     return kernel
@@ -382,8 +387,9 @@ def _stop_kernel() -> None:
 
 #: Run by the kernel as it starts, before it reports ready: what every notebook imports, so the imports
 #: happen while the worker does something else, and nothing a first import prints lands in a notebook.
-WARM_IMPORTS = ("import pandas", "import matplotlib.pyplot", "import perfeval_utils.present.notebook",
-                "import perfeval_utils.present.charts", "import perfeval_utils.present.display")
+WARM_MODULES = ("pandas", "matplotlib.pyplot", "perfeval_utils.present.notebook", "perfeval_utils.present.charts",
+                "perfeval_utils.present.display")
+WARM_IMPORTS = tuple(f"import {module}" for module in WARM_MODULES)
 
 
 class _Kernel:
@@ -395,8 +401,14 @@ class _Kernel:
         self.kc: Any = None
         self.sockets: tempfile.TemporaryDirectory[str] | None = None
 
-    def launch(self) -> None:
-        """Start the kernel process; do not wait for it (see :meth:`ready`)."""
+    def launch(self, *, fork: bool = False) -> None:
+        """Start the kernel process, forked from this one with ``fork`` (see forked_kernel); do not wait
+        for it (see :meth:`ready`)."""
+        seed = None
+        if fork:  # before anything here makes an event loop, zmq context or socket the child would share
+            from perfeval_utils.present.forked_kernel import KernelFork
+
+            seed = KernelFork()
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
@@ -408,6 +420,13 @@ class _Kernel:
                                          ip=str(Path(self.sockets.name) / "kernel"))
         else:
             self.km = AsyncKernelManager(kernel_name="python3")
+        if fork:
+            from perfeval_utils.present.forked_kernel import ForkingProvisioner
+
+            self.km.kernel_id = str(uuid.uuid4())
+            self.km.provisioner = ForkingProvisioner(kernel_id=self.km.kernel_id, kernel_spec=self.km.kernel_spec,
+                                                     parent=self.km)
+            self.km.provisioner.fork = seed
         warm = "--IPKernelApp.exec_lines=" + repr(list(WARM_IMPORTS))
         # no input history: nobody reads it, kernels running at once would share its SQLite file, and it
         # refuses the execution count going back to 1 before each notebook
@@ -420,7 +439,7 @@ class _Kernel:
         if self.kc is None:
             self.kc = self.km.client()
             self.kc.start_channels()
-            run_sync(self.kc.wait_for_ready)(timeout=120)
+            run_sync(_answered)(self.km, self.kc, 120)
 
     def stop(self) -> None:
         from jupyter_core.utils import run_sync
@@ -466,6 +485,33 @@ class _Kernel:
             problem = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
             raise NotebookRunError(job.notebook.name, workbook, problem) from None
         nbformat.write(nb, job.executed)
+
+
+async def _answered(km: Any, kc: Any, timeout: float) -> None:
+    """Until the kernel has answered a kernel_info request on the shell channel and sent something on IOPub
+    (so that IOPub is connected): jupyter_client's ``wait_for_ready`` without its last step, which waits
+    another 0.2 s for IOPub to fall quiet. Nothing needs that here: nbclient and ``execute_interactive``
+    take only the messages of their own request."""
+    import time
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while True:
+        kc.kernel_info()
+        try:
+            reply = await kc.shell_channel.get_msg(timeout=1)
+        except Empty:
+            reply = None
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
+            try:
+                await kc.iopub_channel.get_msg(timeout=0.2)
+                return
+            except Empty:  # IOPub not connected yet: ask again
+                pass
+        if not await km.is_alive():
+            raise RuntimeError("the kernel died before it answered")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the kernel did not answer in {timeout:.0f} s")
 
 
 def inject_parameters(nb: Any, parameters: dict[str, object]) -> Any:
