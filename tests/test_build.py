@@ -47,11 +47,11 @@ def test_a_parallel_run_writes_the_same_bytes_as_a_sequential_one(
     sequential = build.run_all(notebooks, data, out, progress=False, workers=1)
     first = _files(out)
     shutil.rmtree(out)
-    parallel = build.run_all(notebooks, data, out, progress=False, workers=2)
-    assert [w.path for w in parallel] == [w.path for w in sequential]
+    listed = _perfeval_report(notebooks, data, out, workers=2)  # kernels forked (see the test below)
+    assert listed == [str(w.path) for w in sequential]
     assert _files(out) == first
     folder = out / HUANGPU_FOLDER
-    assert {w.kind for w in parallel} == {"notebook", "html", "figure", "deck", "workpaper"}
+    assert {w.kind for w in sequential} == {"notebook", "html", "figure", "deck", "workpaper"}
     assert (folder / "huangpu-zonggonghui-2022_核对底稿.xlsx").exists()
     analyst = (folder / "00_overview.html").read_text(encoding="utf-8")
     presenter = (folder / "00_overview_汇报.html").read_text(encoding="utf-8")
@@ -62,6 +62,74 @@ def test_a_parallel_run_writes_the_same_bytes_as_a_sequential_one(
     executed = nbformat.read(folder / "04_reproduce_figures.ipynb", as_version=4)
     assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == list(
         range(1, 1 + sum(c.cell_type == "code" for c in executed.cells)))  # one kernel, counts still from 1
+
+
+def _perfeval_report(notebooks: Path, data: Path, out: Path, *, workers: int) -> list[str]:
+    """``perfeval report`` as a command, in a new process: one that has not imported matplotlib or IPython, so
+    that its workers fork their kernels (forked_kernel.preload); the files it lists."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "perfeval_utils", "report", str(data), "--notebooks", str(notebooks),
+                             "--out", str(out), "--workers", str(workers)],
+                            capture_output=True, text=True, encoding="utf-8", check=False)
+    assert result.returncode == 0, result.stderr
+    return [line.split()[-1] for line in result.stdout.splitlines() if " KiB " in line]
+
+
+#: Run in a kernel, the probe prints what a kernel started as a new process has, then whether the process
+#: that started it had imported click (the command line has; no notebook does): True only when forked.
+_PROBE = """
+import multiprocessing, os, sys
+from concurrent.futures import ProcessPoolExecutor
+import matplotlib
+print(os.path.basename(sys.argv[0]), sys.argv[1:2], os.path.basename(os.getcwd()), sys.path)
+print(os.environ["JPY_PARENT_PID"] == str(os.getppid()), os.getsid(0) == os.getpid(), os.isatty(0))
+print(matplotlib.get_backend(), type(sys.stdout).__name__)
+with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+    print(list(pool.map(abs, [-1, -2])))
+print("forked:", "click" in sys.modules)
+"""
+
+
+def test_kernels_forked_by_the_workers_start_as_new_ones(tmp_path: Path) -> None:
+    """`perfeval report` with two workers forks their kernels from a process that has the notebooks' imports
+    done: a probe notebook prints what it prints in a kernel started anew (the launcher as sys.argv[0], the
+    notebook folder as working folder, the same sys.path, its own session, JPY_PARENT_PID its parent, stdin
+    not a terminal, matplotlib's inline backend, a process pool that works); only the fork differs."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("data_dir = None"),
+                                         nbformat.v4.new_code_cell(_PROBE)])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, notebooks / "05_probe.ipynb")
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(SEED, data)
+
+    def printed(out: Path) -> list[str]:
+        executed = nbformat.read(out / "_collection" / "05_probe.ipynb", as_version=4)
+        return "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", [])).splitlines()
+
+    build.run_all(notebooks, data, tmp_path / "new", progress=False, workers=1)  # a kernel started anew
+    _perfeval_report(notebooks, data, tmp_path / "forked", workers=2)
+    new, forked = printed(tmp_path / "new"), printed(tmp_path / "forked")
+    assert forked[:-1] == new[:-1]
+    assert new[0].startswith("ipykernel_launcher.py ['-f'] notebooks [") and "''" in new[0]
+    assert new[1:] == ["True True False", "module://matplotlib_inline.backend_inline OutStream", "[1, 2]",
+                       "forked: False"]
+    assert forked[-1] == "forked: True"
+
+
+def test_only_a_process_that_has_not_used_matplotlib_or_ipython_preloads_the_kernels() -> None:
+    """A kernel forked from a process that had drawn or styled a figure, or made an IPython shell, would
+    inherit it: there the workers launch their kernels anew."""
+    import matplotlib  # noqa: F401 - imported here as by any test that draws
+
+    from perfeval_utils.present.forked_kernel import preload
+
+    assert preload(build.WARM_MODULES) is False
 
 
 def test_folder_names_are_short_and_drop_transcribers_notes(tmp_path: Path) -> None:

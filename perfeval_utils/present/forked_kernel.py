@@ -11,7 +11,7 @@ A forked kernel must start as a new one would, so it is used only where that hol
   context or open kernel socket (:class:`KernelFork`); the child waits until told how to start.
 
 The child takes what ``jupyter_client`` gives a new process (environment, working folder, a new session,
-empty standard input, ``sys.argv`` and ``sys.path[0]`` of ``python -m ipykernel_launcher``), sets
+empty standard input, ``sys.argv`` and ``sys.path`` of ``python -m ipykernel_launcher``), sets
 matplotlib's backend as importing it under ipykernel would, and runs ``IPKernelApp`` with the same
 arguments. jupyter_client's kernel manager and client work with it unchanged: only the provisioner's
 launch differs (:class:`ForkingProvisioner`).
@@ -156,7 +156,8 @@ def _await_orders(orders: int) -> NoReturn:
         os.environ.update(env)
         launcher = importlib.import_module(_LAUNCHER)
         sys.argv = [str(launcher.__file__), *arguments]
-        sys.path[0] = cwd
+        if not sys.flags.safe_path:  # what Python put first (the folder of the command), which the launcher
+            del sys.path[0]          # removes; IPython adds the working folder as it starts
         if "matplotlib" in sys.modules:  # imported before ipykernel set MPLBACKEND: set it as import would
             sys.modules["matplotlib"].rcParams["backend"] = env.get("MPLBACKEND") or INLINE_BACKEND
         from ipykernel.kernelapp import IPKernelApp
