@@ -180,6 +180,21 @@ def test_python_m_entry_point(args: list[str]) -> None:
     assert result.returncode == 0 and "perfeval" in result.stdout
 
 
+def test_the_command_process_ends_fast_but_runs_its_exit_handlers_and_keeps_its_status(tmp_path: Path) -> None:
+    """As a process, the command skips the interpreter's teardown (0.2 s) but not what exit handlers do:
+    a handler registered with atexit still runs, everything printed arrives, the exit status is click's."""
+    marker = tmp_path / "handler-ran"
+    code = ("import atexit, pathlib\nfrom perfeval_utils.cli import main\n"
+            f"atexit.register(pathlib.Path({str(marker)!r}).write_text, 'ran')\n"
+            "main(['check', 'missing.xlsx'], prog_name='perfeval')\n")
+    failed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", check=False)
+    assert failed.returncode == 2 and "missing.xlsx" in failed.stderr
+    assert marker.read_text() == "ran"
+    listed = subprocess.run([sys.executable, "-m", "perfeval_utils", "check", "--format", "json", str(SEED)],
+                            capture_output=True, text=True, encoding="utf-8", check=False)
+    assert listed.returncode == 1 and json.loads(listed.stdout)  # checks that fail: 1, all of the JSON flushed
+
+
 def test_template_command_writes_a_loadable_workbook(tmp_path: Path) -> None:
     from perfeval_utils import load_report
 
