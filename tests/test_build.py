@@ -92,11 +92,12 @@ print("forked:", "click" in sys.modules)
 """
 
 
-def test_kernels_forked_by_the_workers_start_as_new_ones(tmp_path: Path) -> None:
+def test_kernels_forked_by_the_workers_start_as_new_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`perfeval report` with two workers forks their kernels from a process that has the notebooks' imports
     done: a probe notebook prints what it prints in a kernel started anew (the launcher as sys.argv[0], the
     notebook folder as working folder, the same sys.path, its own session, JPY_PARENT_PID its parent, stdin
     not a terminal, matplotlib's inline backend, a process pool that works); only the fork differs."""
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # (make test sets Agg) so that ipykernel sets its inline one
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("data_dir = None"),
