@@ -5,9 +5,10 @@ A presenter re-running one department waits for kernel start-ups, not for comput
 are few and busy: the plan has *units* (one per department-year workbook: its per-workbook
 notebooks, figures and deck; one for the collection notebooks over the whole folder), cut into
 *tasks* (each notebook, run and exported to HTML; each workbook's deck). Worker processes, one
-per core, each launch **one** kernel (it imports what every notebook imports while it boots) and
-take whichever task is next; the kernel is reset before every notebook (names, figures, once-only
-warnings, execution count), so a notebook writes the same whichever notebooks ran before it. Each
+per core, each launch **one** kernel (forked from the worker with what every notebook imports done,
+see forked_kernel; else started anew, importing it while it boots) and take whichever task is next;
+the kernel is reset before every notebook (names, figures, once-only warnings, execution count), so
+a notebook writes the same whichever notebooks ran before it. Each
 chart is drawn once: the notebook that shows it (``notebook.show``) also writes its PNG and SVG,
 and a workbook's deck task, started once its notebooks are done, draws only the charts none of
 them showed.
