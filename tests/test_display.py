@@ -187,12 +187,12 @@ def test_everything_the_display_layer_adds_survives_a_gbk_console(frames: dict[s
 
 
 def test_tally_counts_each_kind_in_chinese() -> None:
-    """The seed: 44 checks, 36 passed, 6 failed, 2 undecided; 各行之和 (sum) 1 passed and 2 failed."""
+    """The seed: 44 checks, 36 passed, 6 failed, 2 undecided; 合计 (sum) 1 passed and 2 failed."""
     checks = reconcile.reconcile(load_report(SEED))
     shown = display.tally(checks)
     assert shown.caption == "共 44 项核对：通过 36 项，未通过 6 项，无法判定 2 项"
     frame = shown.frame.set_index("核对类型")
-    assert frame.loc["各行之和"].tolist() == [1, 2, 0, 3]
+    assert frame.loc["合计"].tolist() == [1, 2, 0, 3]
     assert frame.loc["指标计数"].tolist() == [11, 1, 2, 14]
     assert frame["合计"].sum() == len(checks) == 44
     assert not any(re.search(r"[a-z]", kind) for kind in frame.index)

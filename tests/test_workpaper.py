@@ -19,7 +19,8 @@ import openpyxl
 import pytest
 
 from perfeval_utils.check.reconcile import reconcile
-from perfeval_utils.present.workpaper import CHECK_KINDS, working_paper_path, write_working_paper
+from perfeval_utils.present.display import CHECK_KINDS
+from perfeval_utils.present.workpaper import working_paper_path, write_working_paper
 from perfeval_utils.read.workbook import load_report
 from tests.conftest import SEED, all_workbooks
 

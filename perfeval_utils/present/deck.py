@@ -217,7 +217,7 @@ def _score_plan(report: Report, figures: dict[str, Path], graded: str, stated: s
 
 
 def _check_plans(report: Report, figures: dict[str, Path]) -> list[SlidePlan]:
-    from perfeval_utils.present.workpaper import CHECK_KINDS
+    from perfeval_utils.present.display import CHECK_KINDS
 
     checks = reconcile(report)
     found = findings(checks)

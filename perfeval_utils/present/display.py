@@ -129,9 +129,11 @@ WRAP_MIN_WIDTH: Final = "10em"
 HIDDEN_COLUMNS: Final = ("completion_exact", "path")
 
 OPS: Final[dict[str, str]] = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "＝", "~": "约"}
+#: A check's kind (reconcile's ``kind``) in Chinese: the notebooks' tables, the deck and the 核对底稿 alike, in the
+#: words the checks' own descriptions and the red flags use (合计, 评分, 较上年增减).
 CHECK_KINDS: Final[dict[str, str]] = {
-    "rate": "执行率", "sum": "各行之和", "carryover": "结转结余", "count": "指标计数", "status": "完成情况",
-    "score": "得分", "change": "较上年变化", "units": "同一数量", "rule": "核对规则",
+    "rate": "执行率", "sum": "合计", "carryover": "结转结余", "count": "指标计数", "status": "完成情况",
+    "score": "评分", "change": "较上年增减", "units": "同一数量", "rule": "核对规则",
 }
 #: (True, False) shown per column; any other boolean column shows 是 / 否.
 BOOLEAN_TEXT: Final[dict[str, tuple[str, str]]] = {"ok": ("通过", "未通过"), "rate_matches": ("一致", "不一致")}

@@ -29,12 +29,10 @@ from perfeval_utils import schema
 from perfeval_utils.analyse.indicators import indicators, stated_met
 from perfeval_utils.cells import is_blank, text_width
 from perfeval_utils.check.reconcile import findings, stated_counts, tally
+from perfeval_utils.present.display import CHECK_KINDS
 from perfeval_utils.read.workbook import Report
 
 #: Check kinds (perfeval_utils.check.reconcile) as an auditor reads them.
-CHECK_KINDS: Final = {"rate": "执行率", "sum": "合计", "carryover": "结转结余", "count": "指标计数",
-                      "status": "完成情况", "score": "评分", "change": "较上年增减", "units": "同一数量",
-                      "rule": "核对规则"}
 CHECK_HEADERS: Final = {
     "check_id": ("编号", 7), "kind": ("类别", 9), "description": ("核对内容", 40), "stated": ("报告数", 12),
     "computed": ("重算数", 12), "formula": ("Excel 重算", 12), "formula_check": ("公式复核", 9),
