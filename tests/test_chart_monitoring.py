@@ -58,6 +58,25 @@ def test_budget_chart_has_a_bar_per_line_the_time_line_and_flagged_bars_in_the_u
     assert "58.33%" in fig.get_suptitle()
 
 
+def test_a_label_the_time_line_crosses_stays_readable_on_a_box_above_the_line() -> None:
+    """部门整体支出 ends at 52.43 %, its label runs on past 58.33 % (the time elapsed): the label's box is the
+    axes' own background colour, opaque, and drawn above the dashed line, which passes behind the figure."""
+    from matplotlib.text import Annotation
+
+    with house_style():
+        fig = budget_progress_figure(load_report(EXAMPLE))
+        _draw_strict(fig)
+    ax = fig.axes[0]
+    (line,) = ax.lines
+    elapsed = line.get_xdata()[0]
+    label = next(t for t in ax.texts if isinstance(t, Annotation) and t.get_text() == "52.43%")
+    left, right = (ax.transData.inverted().transform(point)[0] for point in label.get_window_extent().get_points())
+    assert left < elapsed < right  # the case: the line crosses this label
+    box = label.get_bbox_patch()
+    assert box is not None and box.get_facecolor() == ax.get_facecolor() and box.get_facecolor()[3] == 1.0
+    assert label.get_zorder() > line.get_zorder()
+
+
 def test_forecast_chart_writes_the_error_in_the_native_unit() -> None:
     with house_style():
         fig = forecast_accuracy_figure(load_report(EXAMPLE))
