@@ -133,6 +133,36 @@ def test_only_a_process_that_has_not_used_matplotlib_or_ipython_preloads_the_ker
     assert preload(build.WARM_MODULES) is False
 
 
+def test_notebooks_over_the_folder_take_a_department_the_run_has(tmp_path: Path) -> None:
+    """05 and 06 name 广州市黄埔区总工会… in their parameters. A run holding that department keeps it; a run of
+    another department's workbook gives them None (the newest workbook's department) instead of stopping
+    with "no workbook for department 广州市黄埔区总工会…", and 05 runs through on 中江县水利局."""
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(ROOT / "data" / "reference" / "zhongjiang-shuiliju-shuibiaochi-2022.xlsx", other)
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    shutil.copy(SEED, seed)
+
+    def collection_parameters(data: Path) -> dict[str, dict[str, object]]:
+        (unit,) = [u for u in build.plan(ROOT / "notebooks", data, tmp_path / "out") if u.workbook is None]
+        return {job.notebook.stem[:2]: job.parameters for job in unit.jobs}
+
+    assert build.parameter_defaults(ROOT / "notebooks" / "05_year_over_year.ipynb")["department"] == (
+        "广州市黄埔区总工会（广州开发区总工会）")
+    kept, moved = collection_parameters(seed), collection_parameters(other)
+    assert "department" not in kept["05"] and "department" not in kept["06"]  # the notebook's own stays
+    assert moved["05"]["department"] is None and moved["06"]["department"] is None
+    assert "department" not in moved["07"]  # 07 has no department parameter
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(ROOT / "notebooks" / "05_year_over_year.ipynb", notebooks)
+    build.run_all(notebooks, other, tmp_path / "out", progress=False, workers=1)
+    executed = nbformat.read(tmp_path / "out" / "_collection" / "05_year_over_year.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert printed.startswith("1 个工作簿；部门 中江县水利局，年度 2022")
+
+
 def test_folder_names_are_short_and_drop_transcribers_notes(tmp_path: Path) -> None:
     report = load_report(SEED)
     assert build.folder_name(report) == HUANGPU_FOLDER  # full-width brackets are part of the name

@@ -18,6 +18,8 @@ Every output is made byte-stable (no timings in notebooks, fixed cell ids, fixed
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import datetime as dt
 import json
 import os
@@ -125,14 +127,22 @@ def output_folder(out: Path, report: Report) -> Path:
     return out / folder_name(report)
 
 
-def parameter_names(notebook: Path) -> set[str]:
-    """The names assigned in the notebook's cell tagged ``parameters``."""
+def parameter_defaults(notebook: Path) -> dict[str, object]:
+    """The names assigned in the notebook's cell tagged ``parameters``, each with its value where that is a
+    literal (None where it is not)."""
     cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
     for cell in cells:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             source = "".join(cell["source"])
-            return set(re.findall(r"^(\w+)\s*=", source, re.MULTILINE))
-    return set()
+            defaults: dict[str, object] = dict.fromkeys(re.findall(r"^(\w+)\s*=", source, re.MULTILINE))
+            with contextlib.suppress(SyntaxError):
+                for node in ast.parse(source).body:
+                    target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+                    if isinstance(target, ast.Name):
+                        with contextlib.suppress(ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                            defaults[target.id] = ast.literal_eval(node.value)
+            return defaults
+    return {}
 
 
 def notebooks_in(folder: Path) -> list[Path]:
@@ -143,7 +153,7 @@ def plan(notebook_dir: Path, data: Path | Sequence[Path], out: Path) -> list[Uni
     """The units of a run: one per workbook (in file order), then one for the collection notebooks."""
     inputs = [data] if isinstance(data, Path) else [Path(p) for p in data]
     workbooks = find_workbooks(inputs)
-    notebooks = [(nb, parameter_names(nb)) for nb in notebooks_in(notebook_dir)]
+    notebooks = [(nb, parameter_defaults(nb)) for nb in notebooks_in(notebook_dir)]
     units: list[Unit] = []
     taken: set[Path] = set()
     reports = [(path, load_report(path)) for path in workbooks]
@@ -161,18 +171,30 @@ def plan(notebook_dir: Path, data: Path | Sequence[Path], out: Path) -> list[Uni
         units.append(Unit(folder, jobs, path, same))
     data_dir: object = str(inputs[0].resolve()) if len(inputs) == 1 else [str(p.resolve()) for p in inputs]
     collection = out / COLLECTION_FOLDER
+    departments = {report.department for _, report in reports}
     folder_jobs = tuple(
-        Job(nb, collection / nb.name, _declared({PER_FOLDER: data_dir, "out_dir": str(out.resolve())}, names))
-        for nb, names in notebooks if PER_WORKBOOK not in names and PER_FOLDER in names
+        Job(nb, collection / nb.name, _declared({PER_FOLDER: data_dir, "out_dir": str(out.resolve()),
+                                                 **_department_in_run(defaults, departments)}, defaults))
+        for nb, defaults in notebooks if PER_WORKBOOK not in defaults and PER_FOLDER in defaults
     )
     if folder_jobs:
         units.append(Unit(collection, folder_jobs))
     return units
 
 
-def _declared(parameters: dict[str, object], names: set[str]) -> dict[str, object]:
+def _declared(parameters: dict[str, object], names: Iterable[str]) -> dict[str, object]:
     """Only the parameters the notebook's parameters cell declares (papermill warns about others)."""
-    return {key: value for key, value in parameters.items() if key in names}
+    declared = set(names)
+    return {key: value for key, value in parameters.items() if key in declared}
+
+
+def _department_in_run(defaults: dict[str, object], departments: set[str | None]) -> dict[str, object]:
+    """A notebook over the folder keeps the department its parameters name when the run has workbooks of it;
+    otherwise it gets None, the newest workbook's department (``perfeval report`` of one other department's
+    workbook stopped with "no workbook for department 广州市黄埔区总工会…")."""
+    if "department" in defaults and defaults["department"] is not None and defaults["department"] not in departments:
+        return {"department": None}
+    return {}
 
 
 # ---- running ---------------------------------------------------------------------------------
