@@ -278,6 +278,7 @@ def test_seed_has_each_kind(kind: str, seed_report: Report) -> None:
 
 def test_stated_figures_inventory(seed_report: Report) -> None:
     from perfeval_utils.check.reconcile import stated_figures
+    from perfeval_utils.present.display import as_text
 
     figures = stated_figures(seed_report)
     counts = figures.groupby("sheet").size().to_dict()
@@ -285,6 +286,9 @@ def test_stated_figures_inventory(seed_report: Report) -> None:
     assert counts == {"基本信息": 3, "预算": 9, "指标": 22, "任务": 6, "文中数据": 67}
     row = figures[figures["item"] == "2 劳模慰问金发放数量 实现值"].iloc[0]
     assert (row["value"], row["unit"]) == (D(230500), "元") and "第59行" in row["source"]
+    shown = as_text(figures)  # as the auditor reads it: amounts with separators, the year as a year
+    assert shown.loc[figures["item"] == "年度", "数值"].tolist() == ["2022"]
+    assert shown.loc[figures["item"] == "2 劳模慰问金发放数量 实现值", "数值"].tolist() == ["230,500"]
 
 
 def test_a_broken_rule_fails_with_its_message_and_the_rest_still_run(tmp_path: Path) -> None:

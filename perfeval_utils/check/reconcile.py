@@ -143,8 +143,9 @@ def stated_figures(report: Report) -> pd.DataFrame:
     for key, value in report.meta.items():
         if isinstance(value, Decimal | int) and not isinstance(value, bool):
             label = {v: k for k, v in schema.META_FIELDS.items()}.get(key, key)
-            rows.append(("基本信息", label, Decimal(value), unit if key == "carryover" else None,
-                         report.meta_sources.get(key)))
+            # the year is a label, not a quantity: kept an int, it is shown 2022 (a Decimal is shown 2,022)
+            rows.append(("基本信息", label, value if key == "year" else Decimal(value),
+                         unit if key == "carryover" else None, report.meta_sources.get(key)))
     headers = {c.name: c.header for c in schema.BUDGET.columns}
     for line in report.budget.itertuples(index=False):
         for column in ("budget", "executed", "prior_executed", "stated_rate"):
