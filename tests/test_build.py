@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from perfeval_utils import PerfevalError, load_report
-from perfeval_utils.present import build
+from perfeval_utils.present import build, kernel
 from perfeval_utils.present.html import remote_references
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,7 +130,7 @@ def test_only_a_process_that_has_not_used_matplotlib_or_ipython_preloads_the_ker
 
     from perfeval_utils.present.forked_kernel import preload
 
-    assert preload(build.WARM_MODULES) is False
+    assert preload(kernel.WARM_MODULES) is False
 
 
 def test_notebooks_over_the_folder_take_a_department_the_run_has(tmp_path: Path) -> None:
@@ -200,11 +200,11 @@ def test_settled_zip_files_are_byte_identical_whenever_written(tmp_path: Path) -
 
 def test_injected_parameters_are_readable_and_have_a_fixed_cell_id() -> None:
     nb = nbformat.read(ROOT / "notebooks" / "00_overview.ipynb", as_version=4)
-    injected = build.inject_parameters(nb, {"department": "益阳市总工会", "year": 2022})
+    injected = kernel.inject_parameters(nb, {"department": "益阳市总工会", "year": 2022})
     cell = injected.cells[2]
     assert cell.id == "injected-parameters" and cell.metadata["tags"] == ["injected-parameters"]
     assert "department = '益阳市总工会'" in cell.source
-    again = build.inject_parameters(injected, {"year": 2023})  # replaces, never stacks
+    again = kernel.inject_parameters(injected, {"year": 2023})  # replaces, never stacks
     assert sum("injected-parameters" in c.metadata.get("tags", []) for c in again.cells) == 1
 
 
@@ -219,7 +219,7 @@ def test_a_failing_notebook_is_a_clear_error_naming_notebook_and_workbook(tmp_pa
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(SEED, data)
-    with pytest.raises(build.NotebookRunError) as caught:
+    with pytest.raises(kernel.NotebookRunError) as caught:
         build.run_unit(build.plan(notebooks, data, tmp_path / "out")[0])
     message = str(caught.value)
     assert "00_broken.ipynb" in message and SEED.name in message and "ZeroDivisionError" in message
