@@ -29,6 +29,23 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _seed_folder(tmp_path: Path) -> Path:
+    """``tmp_path/data`` holding only the seed workbook."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(SEED, data)
+    return data
+
+
+def _write_notebook(folder: Path, name: str, parameters: str, *code: str) -> None:
+    """A python3 notebook of code cells under ``folder``, the first (``parameters``) tagged as papermill's."""
+    folder.mkdir(exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (parameters, *code)])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, folder / name)
+
+
 def test_a_parallel_run_writes_the_same_bytes_as_a_sequential_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -36,9 +53,7 @@ def test_a_parallel_run_writes_the_same_bytes_as_a_sequential_one(
     workers into the same folder; every file (notebooks, both HTMLs, figures, deck, paper) is equal.
     The paper's 封面 states the time of the run: SOURCE_DATE_EPOCH fixes it for both runs."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(SEED, data)
+    data = _seed_folder(tmp_path)
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     for name in ("00_overview.ipynb", "04_reproduce_figures.ipynb", "07_review_priorities.ipynb"):
@@ -99,15 +114,8 @@ def test_kernels_forked_by_the_workers_start_as_new_ones(tmp_path: Path, monkeyp
     not a terminal, matplotlib's inline backend, a process pool that works); only the fork differs."""
     monkeypatch.delenv("MPLBACKEND", raising=False)  # (make test sets Agg) so that ipykernel sets its inline one
     notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("data_dir = None"),
-                                         nbformat.v4.new_code_cell(_PROBE)])
-    nb.cells[0].metadata["tags"] = ["parameters"]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, notebooks / "05_probe.ipynb")
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(SEED, data)
+    _write_notebook(notebooks, "05_probe.ipynb", "data_dir = None", _PROBE)
+    data = _seed_folder(tmp_path)
 
     def printed(out: Path) -> list[str]:
         executed = nbformat.read(out / "_collection" / "05_probe.ipynb", as_version=4)
@@ -210,15 +218,8 @@ def test_injected_parameters_are_readable_and_have_a_fixed_cell_id() -> None:
 
 def test_a_failing_notebook_is_a_clear_error_naming_notebook_and_workbook(tmp_path: Path) -> None:
     notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("data_path = None"),
-                                         nbformat.v4.new_code_cell("1 / 0")])
-    nb.cells[0].metadata["tags"] = ["parameters"]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, notebooks / "00_broken.ipynb")
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(SEED, data)
+    _write_notebook(notebooks, "00_broken.ipynb", "data_path = None", "1 / 0")
+    data = _seed_folder(tmp_path)
     with pytest.raises(kernel.NotebookRunError) as caught:
         build.run_unit(build.plan(notebooks, data, tmp_path / "out")[0])
     message = str(caught.value)
@@ -231,19 +232,10 @@ def test_each_notebook_starts_as_in_a_fresh_kernel_though_the_kernel_is_reused(t
     """Two notebooks over the folder run one after the other in one kernel: the second does not see the
     first's names, shows a once-only warning the first showed too, and counts its cells from 1."""
     notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
     for name, body in (("05_first.ipynb", "leak = 1"), ("06_second.ipynb", "print('leak' in dir())")):
-        nb = nbformat.v4.new_notebook(cells=[
-            nbformat.v4.new_code_cell("data_dir = None"),
-            nbformat.v4.new_code_cell(body),
-            nbformat.v4.new_code_cell("import warnings\nwarnings.warn('shown every time', UserWarning)\n3 * 3"),
-        ])
-        nb.cells[0].metadata["tags"] = ["parameters"]
-        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-        nbformat.write(nb, notebooks / name)
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(SEED, data)
+        _write_notebook(notebooks, name, "data_dir = None", body,
+                        "import warnings\nwarnings.warn('shown every time', UserWarning)\n3 * 3")
+    data = _seed_folder(tmp_path)
     build.run_all(notebooks, data, tmp_path / "out", progress=False, workers=1)
     second = nbformat.read(tmp_path / "out" / "_collection" / "06_second.ipynb", as_version=4)
     code = [c for c in second.cells if c.cell_type == "code"]
@@ -265,9 +257,7 @@ def test_charts_shown_in_the_notebooks_are_the_files_and_are_drawn_once(tmp_path
     notebooks.mkdir()
     for name in ("03_score_and_grade.ipynb", "04_reproduce_figures.ipynb"):
         shutil.copy(ROOT / "notebooks" / name, notebooks)
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(SEED, data)
+    data = _seed_folder(tmp_path)
     out = tmp_path / "build"
     (out / HUANGPU_FOLDER / "figures").mkdir(parents=True)
     (out / HUANGPU_FOLDER / "figures" / "score.png").write_bytes(b"from an earlier run")
