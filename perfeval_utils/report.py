@@ -48,6 +48,10 @@ class LoadWarning:
         return self.message
 
 
+#: How a workbook of made-up figures says so (data/examples/): in its 基本信息 数据说明 or source document.
+EXAMPLE_MARK = "示例数据（非公开数据）"
+
+
 class MetaKeys:
     """department, year and amount_unit as ``meta`` states them: one rule for a Report and for the
     record that stands for one before it is built (read.many.Loaded)."""
@@ -66,6 +70,16 @@ class MetaKeys:
     @property
     def amount_unit(self) -> str:
         return str(self.meta["amount_unit"])
+
+    @property
+    def example_note(self) -> str | None:
+        """The workbook's own words on its made-up figures (its 数据说明, else its source document) when they
+        say 示例数据（非公开数据）; None for published figures. What is presented from it must say so too."""
+        for key in ("数据说明", "source_document"):
+            text = self.meta.get(key)
+            if isinstance(text, str) and EXAMPLE_MARK in text:
+                return text
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -20,11 +20,12 @@ import pandas as pd
 from perfeval_utils import load_report, schema
 from perfeval_utils.present.monitoring_sheets import add_monitoring_sheets
 from perfeval_utils.present.writer import build_workbook, meta_rows, save
+from perfeval_utils.report import EXAMPLE_MARK
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "data" / "huangpu-zonggonghui-2022.xlsx"
 OUT = ROOT / "data" / "examples" / "huangpu-zonggonghui-2022-monitoring.xlsx"
-MARK = "示例数据（非公开数据）"
+MARK = EXAMPLE_MARK
 INVENTED = f"{MARK}：监控数为虚构"
 D = Decimal
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from perfeval_utils.check.review import load_round, sample_for_review
 from perfeval_utils.present.review import review_from_sample, write_review
+from perfeval_utils.report import EXAMPLE_MARK
 
-LABEL = "示例数据（非公开数据）"
+LABEL = EXAMPLE_MARK
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "examples" / "review-round-example.xlsx"
 SEED, SIZE = 2026, 3

@@ -419,6 +419,27 @@ def test_the_deck_gets_monitoring_slides_only_when_the_workbook_has_monitoring(t
     assert not any(t.startswith("年中监控") for t in plain)
 
 
+def test_a_deck_of_made_up_figures_says_so_on_its_first_slide(tmp_path: Path) -> None:
+    """The example's 数据说明 says 示例数据（非公开数据）: the title slide shows it above the score; a deck of
+    published figures (the seed) has no such line."""
+    from pptx import Presentation
+
+    from perfeval_utils.present.deck import write_deck
+    from perfeval_utils.report import EXAMPLE_MARK
+
+    def first_slide_lines(path: Path) -> list[str]:
+        slide = Presentation(str(path)).slides[0]
+        return [p.text for p in slide.placeholders[1].text_frame.paragraphs]
+
+    example = load_report(EXAMPLE)
+    assert example.example_note is not None and example.example_note.startswith(EXAMPLE_MARK)
+    lines = first_slide_lines(write_deck(example, tmp_path / "example.pptx", {}))
+    assert lines[0] == example.example_note and lines[-1] == f"资料：{EXAMPLE.name}"
+    seed = load_report(ROOT / "data" / "huangpu-zonggonghui-2022.xlsx")
+    assert seed.example_note is None
+    assert not any(EXAMPLE_MARK in line for line in first_slide_lines(write_deck(seed, tmp_path / "seed.pptx", {})))
+
+
 def test_a_monitoring_template_has_both_sheets_with_drop_downs_and_loads(tmp_path: Path) -> None:
     from openpyxl import load_workbook
 

@@ -146,8 +146,10 @@ def _title_plan(report: Report, graded: str, stated: str) -> SlidePlan:
     if report.meta.get("self_score") is not None:
         notes.append(f"报告自评 {report.meta['self_score']} 分：出处 {sources.get('self_score') or '未注明'}。")
     notes.append("重算得分见「得分」页备注；本文稿的每个数字由 perfeval 从工作簿重算，不照抄。")
-    return SlidePlan(f"{report.department} {report.year} 年度绩效自评", tuple(notes), None,
-                     (f"{graded}{stated}", f"资料：{report.path.name}"), TITLE_LAYOUT)
+    lines = (f"{graded}{stated}", f"资料：{report.path.name}")
+    if report.example_note is not None:  # made-up figures: the first thing anyone sees says so
+        lines = (report.example_note, *lines)
+    return SlidePlan(f"{report.department} {report.year} 年度绩效自评", tuple(notes), None, lines, TITLE_LAYOUT)
 
 
 def _budget_plan(report: Report, figures: dict[str, Path]) -> SlidePlan:
