@@ -171,7 +171,7 @@ def _declared(parameters: dict[str, object], names: Iterable[str]) -> dict[str, 
     return {key: value for key, value in parameters.items() if key in declared}
 
 
-def _department_in_run(defaults: dict[str, object], departments: set[str | None]) -> dict[str, object]:
+def _department_in_run(defaults: dict[str, object], departments: set[str]) -> dict[str, object]:
     """A notebook over the folder keeps the department its parameters name when the run has workbooks of it;
     otherwise it gets None, the newest workbook's department (``perfeval report`` of one other department's
     workbook stopped with "no workbook for department 广州市黄埔区总工会…")."""

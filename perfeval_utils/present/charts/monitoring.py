@@ -35,14 +35,15 @@ def _progress_bars(ax: Axes, labels: list[str], values: list[Decimal | None], fl
     colours = [COLOURS["unmet"] if f else COLOURS["budget"] if (muted and muted[i]) else COLOURS["executed"]
                for i, f in enumerate(flagged)]
     ax.barh(labels, [float(v) for v in shown], color=colours)
-    line = ax.axvline(float(elapsed), color=COLOURS["reference_line"], linestyle="--") if elapsed is not None else None
+    if elapsed is not None:
+        ax.axvline(float(elapsed), color=COLOURS["reference_line"], linestyle="--")
     for y, (value, bar) in enumerate(zip(values, shown, strict=True)):
         text = "未填" if value is None else f"{value}%" + ("（已截断）" if value > PROGRESS_CLIP else "")
         # a bar ending just short of the time elapsed puts its label across the line: the label sits on a
         # box of the background above the line, so the figure stays readable and the line visibly passes behind
         ax.annotate(text, (float(bar), y), xytext=(4, 0), textcoords="offset points", va="center",
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": ax.get_facecolor(), "edgecolor": "none"},
-                    zorder=(line.get_zorder() if line is not None else 2) + 1)
+                    zorder=3)  # lines are drawn at 2
     ax.invert_yaxis()
     ax.set_xlim(0, max(120.0, float(max(shown)) * 1.3))
     ax.grid(axis="x")
